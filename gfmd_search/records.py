@@ -1,0 +1,146 @@
+"""The records that cross module boundaries: every module speaks these."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Page:
+    """One page of a document's text. `number` is the 1-based physical page index."""
+
+    number: int
+    text: str
+    label: str | None = None
+
+
+@dataclass
+class Document:
+    """A loaded document: its pages and metadata, before chunking."""
+
+    doc_id: str
+    title: str
+    pages: list[Page]
+    year: int | None = None
+    doc_type: str | None = None
+    source: str | None = None
+    path: str | None = None
+    meeting: str | None = None
+    content_hash: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """All page texts joined by blank lines (the frame of chunk offsets)."""
+        return PAGE_SEPARATOR.join(p.text for p in self.pages)
+
+
+PAGE_SEPARATOR = "\n\n"
+
+
+@dataclass
+class Chunk:
+    """A passage of a document, sized for the embedding model."""
+
+    doc_id: str
+    ordinal: int
+    text: str
+    page_start: int
+    page_end: int
+    section: str | None
+    char_start: int
+    char_end: int
+    text_hash: str = ""
+
+
+@dataclass
+class Mention:
+    """An actor named in a text: canonical name, actor type, role if stated."""
+
+    name: str
+    type: str
+    surface: str
+    start: int
+    end: int
+    role: str | None = None
+
+
+@dataclass
+class Hit:
+    """One search result: a chunk with its document's metadata, score and snippet."""
+
+    doc_id: str
+    chunk_id: int
+    title: str
+    year: int | None
+    page: int
+    page_end: int
+    section: str | None
+    score: float
+    snippet: str
+    source: str | None
+    doc_type: str | None
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape shared by the CLI and the API."""
+        return asdict(self)
+
+
+@dataclass
+class Evidence:
+    """A passage that shows an actor's involvement."""
+
+    doc_id: str
+    chunk_id: int
+    title: str
+    year: int | None
+    page: int
+    score: float
+    snippet: str
+    role: str | None = None
+
+
+@dataclass
+class Partner:
+    """A suggested partner with its score and supporting passages."""
+
+    name: str
+    type: str
+    score: float
+    documents: int
+    roles: list[str]
+    evidence: list[Evidence]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape shared by the CLI and the API."""
+        return asdict(self)
+
+
+@dataclass
+class Skipped:
+    """A file that could not be ingested and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did."""
+
+    ingested: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+
+    @property
+    def failed(self) -> bool:
+        """True when at least one file was skipped for an error."""
+        return bool(self.skipped)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
