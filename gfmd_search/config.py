@@ -39,6 +39,7 @@ class Settings:
     chunk_tokens: int = 200
     chunk_overlap: int = 32
     context_header: bool = True
+    max_pages: int = 1000
     # lexical
     bm25_k1: float = 1.2
     bm25_b: float = 0.75

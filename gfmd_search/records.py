@@ -144,3 +144,14 @@ class IngestReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class Filters:
+    """Metadata filters applied before ranking."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    doc_types: list[str] | None = None
+    sources: list[str] | None = None
+    exclude_doc_ids: list[str] | None = None

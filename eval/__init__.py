@@ -1,0 +1,1 @@
+"""Evaluation runners of gfmd-search (installed as `gfmd_search_eval`)."""

@@ -1,0 +1,196 @@
+"""The `gfmd-search` command line: a thin layer over `Engine`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from .config import FUSIONS, MODES, ConfigError, load_settings
+from .embedding import EmbeddingError
+from .records import Filters, IngestReport
+from .search import SearchError
+from .store import StoreError
+
+EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `gfmd-search` command."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.run(args)
+    except (ConfigError, StoreError, SearchError, EmbeddingError, ValueError) as exc:
+        print(f"gfmd-search: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("gfmd-search: interrupted; the previous index is still live", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gfmd-search", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", type=Path, help="index directory (default: index/)")
+    common.add_argument("--config", type=Path, help="TOML config file (default: ./gfmd-search.toml if present)")
+    common.add_argument("--model", help="sentence-transformers model name or path")
+    common.add_argument("--device", help="cpu, cuda, cuda:1, mps (default: cuda when present)")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", parents=[common], help="ingest files and folders into the index")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(run=_ingest)
+
+    p = sub.add_parser("search", parents=[common], help="search passages")
+    p.add_argument("query")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--mode", choices=MODES)
+    p.add_argument("--fusion", choices=FUSIONS)
+    _filter_args(p)
+    p.add_argument("--group", action="store_true", help="best passage per document")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_search)
+
+    p = sub.add_parser("partners", parents=[common], help="suggest partners for an initiative")
+    p.add_argument("text")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--type", action="append", dest="types", help="actor type to include (repeatable)")
+    p.add_argument("--exclude", action="append", help="actor to leave out (repeatable)")
+    _filter_args(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_partners)
+
+    p = sub.add_parser("stats", parents=[common], help="what the index holds")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_stats)
+
+    p = sub.add_parser("remove", parents=[common], help="delete documents from the index")
+    p.add_argument("doc_ids", nargs="*")
+    p.add_argument("--missing", action="store_true", help="remove documents whose source files are gone")
+    p.set_defaults(run=_remove)
+
+    p = sub.add_parser("serve", parents=[common], help="serve the HTTP API and web page")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(run=_serve)
+
+    from gfmd_search_eval.commands import add_commands
+
+    add_commands(sub, common, _engine)
+    return parser
+
+
+def _filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--year-from", type=int)
+    p.add_argument("--year-to", type=int)
+    p.add_argument("--doc-type", action="append", help="document type to keep (repeatable)")
+    p.add_argument("--source", action="append", help="keep documents whose source contains this (repeatable)")
+
+
+def _engine(args: argparse.Namespace, **extra: Any):  # noqa: ANN202 - Engine, imported lazily
+    from .app import Engine
+
+    settings = load_settings(
+        args.config, index_dir=args.index, model=args.model, device=args.device, **extra
+    )
+    return Engine(settings)
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters(args.year_from, args.year_to, args.doc_type, args.source)
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    report = _engine(args).ingest(args.paths)
+    return _report(report, args.json)
+
+
+def _remove(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if args.missing:
+        report = engine.ingest([], prune=True, progress=False)
+    elif args.doc_ids:
+        report = engine.remove(args.doc_ids)
+    else:
+        raise ValueError("name the documents to remove, or pass --missing")
+    return _report(report, False)
+
+
+def _report(report: IngestReport, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        for skipped in report.skipped:
+            print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+        print(
+            f"ingested {len(report.ingested)}, unchanged {len(report.unchanged)}, removed {len(report.removed)}, "
+            f"skipped {len(report.skipped)}; chunks embedded {report.chunks_embedded}, reused {report.chunks_reused}"
+        )
+    return EXIT_PARTIAL if report.failed else EXIT_OK
+
+
+def _search(args: argparse.Namespace) -> int:
+    hits = _engine(args, fusion=args.fusion).search(args.query, args.k, args.mode, _filters(args), args.group)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not hits:
+        print("no results")
+    for rank, hit in enumerate(hits, 1):
+        where = f"p. {hit.page}" + (f"–{hit.page_end}" if hit.page_end != hit.page else "")
+        print(f"{rank:>2}. {hit.title} ({hit.year or 'n.d.'}), {where}  [{hit.score:.4f}]")
+        if hit.section:
+            print(f"    § {hit.section}")
+        print(f"    {_terminal(hit.snippet)}")
+        print(f"    {hit.source}  ({hit.doc_id})")
+    return EXIT_OK
+
+
+def _partners(args: argparse.Namespace) -> int:
+    found = _engine(args).partners(args.text, args.k, args.types, args.exclude, _filters(args))
+    if args.json:
+        print(json.dumps([p.to_dict() for p in found], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not found:
+        print("no partners found")
+    for rank, partner in enumerate(found, 1):
+        roles = f"; roles: {', '.join(partner.roles)}" if partner.roles else ""
+        print(f"{rank:>2}. {partner.name} — {partner.type} [{partner.score:.3f}], {partner.documents} document(s){roles}")
+        for ev in partner.evidence:
+            print(f"      · {ev.title} ({ev.year or 'n.d.'}), p. {ev.page}: {_terminal(ev.snippet)}")
+    return EXIT_OK
+
+
+def _stats(args: argparse.Namespace) -> int:
+    stats = _engine(args).stats()
+    if args.json:
+        print(json.dumps(stats, indent=2))
+    else:
+        for key, value in stats.items():
+            print(f"{key:>10}: {value}")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gfmd_search_api.main import create_app
+
+    uvicorn.run(create_app(_engine(args)), host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def _terminal(snippet: str) -> str:
+    """A snippet for the terminal: marks become bold (or **…** when not a tty)."""
+    import html
+
+    on, off = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("**", "**")
+    return html.unescape(re.sub(r"</?mark>", lambda m: off if m.group().startswith("</") else on, snippet))

@@ -1,0 +1,134 @@
+"""Search: dense, BM25 or hybrid ranking of chunks, with filters applied first."""
+
+from __future__ import annotations
+
+import faiss
+import numpy as np
+
+from .config import MODES, Settings
+from .embedding import Embedder
+from .fusion import fuse
+from .records import Filters, Hit
+from .snippets import query_spans, snippet
+from .store import IndexReader
+
+
+class SearchError(ValueError):
+    """The query or its options are not valid."""
+
+
+class Searcher:
+    """Ranks the chunks of one index version for a query."""
+
+    def __init__(self, reader: IndexReader, embedder: Embedder, settings: Settings):
+        self.reader = reader
+        self.embedder = embedder
+        self.settings = settings
+        xb = faiss.rev_swig_ptr(reader.vectors.get_xb(), reader.size * reader.vectors.d)
+        self.matrix = np.asarray(xb).reshape(reader.size, reader.vectors.d)
+
+    def rank(self, query: str, k: int, mode: str | None = None, filters: Filters | None = None) -> list[tuple[int, float]]:
+        """The top `k` chunk rows and their scores (the path every caller takes)."""
+        mode = mode or self.settings.mode
+        if mode not in MODES:
+            raise SearchError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+        if not query.strip():
+            raise SearchError("the query is empty")
+        f = filters or Filters()
+        mask = self.reader.filter_mask(f.year_from, f.year_to, f.doc_types, f.sources, None, f.exclude_doc_ids)
+        allowed = self.reader.size if mask is None else int(mask.sum())
+        depth = min(max(k, self.settings.candidates), allowed)
+        if depth == 0:
+            return []
+        if mode == "bm25":
+            return [(r, s) for r, s in _top(self._lexical(query, mask), min(k, depth), mask) if s > 0]
+        query_vector = self.embedder.encode_query(query)
+        dense_rows, dense_scores = self._dense(query_vector, depth, mask)
+        if mode == "dense":
+            return list(zip(dense_rows[:k].tolist(), dense_scores[:k].tolist()))
+        lexical = self._lexical(query, mask)
+        lexical_rows = [r for r, _ in _top(lexical, depth, mask)]
+        rows = np.array(list(dict.fromkeys(dense_rows.tolist() + lexical_rows)), dtype=np.int64)
+        fused = fuse(
+            self.settings.fusion,
+            self.matrix[rows] @ query_vector[0],
+            lexical[rows],
+            self.settings.dense_weight,
+            self.settings.rrf_k,
+        )
+        order = np.argsort(-fused, kind="stable")[:k]
+        return [(int(rows[i]), float(fused[i])) for i in order]
+
+    def search(
+        self, query: str, k: int = 10, mode: str | None = None, filters: Filters | None = None, group: bool = False
+    ) -> list[Hit]:
+        """Top passages (or, with `group`, the best passage of each top document) with snippets."""
+        if k < 1:
+            raise SearchError("k must be at least 1")
+        ranked = self.rank(query, k * 5 if group else k, mode, filters)
+        if group:
+            best: dict[int, tuple[int, float]] = {}
+            doc_of = self.reader.chunk_doc_index
+            for row, score in ranked:
+                best.setdefault(int(doc_of[row]), (row, score))
+            ranked = list(best.values())[:k]
+        return self.hits(ranked, query)
+
+    def similar(self, doc_id: str, k: int = 10) -> list[Hit]:
+        """Passages of other documents nearest the centroid of this document's passages."""
+        rows = [c["row"] for c in self.reader.chunks_of(doc_id)]
+        if not rows:
+            raise SearchError(f"no document {doc_id!r} in the index")
+        centroid = self.matrix[rows].mean(axis=0, keepdims=True)
+        centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+        mask = self.reader.filter_mask(exclude_doc_ids=[doc_id])
+        allowed = int(mask.sum()) if mask is not None else self.reader.size
+        if allowed == 0:
+            return []
+        found, scores = self._dense(centroid.astype(np.float32), min(k, allowed), mask)
+        return self.hits(list(zip(found.tolist(), scores.tolist())), "")
+
+    def hits(self, ranked: list[tuple[int, float]], query: str) -> list[Hit]:
+        """Hits for ranked chunk rows, with the query's terms marked in the snippets."""
+        rows = self.reader.chunk_rows([r for r, _ in ranked])
+        return [
+            Hit(
+                doc_id=c["doc_id"],
+                chunk_id=c["row"],
+                title=c["title"],
+                year=c["year"],
+                page=c["page_start"],
+                page_end=c["page_end"],
+                section=c["section"],
+                score=round(score, 6),
+                snippet=snippet(c["text"], query_spans(c["text"], query, self.reader.analyzer)),
+                source=c["source"],
+                doc_type=c["doc_type"],
+                text=c["text"],
+            )
+            for c, (_, score) in zip(rows, ranked)
+        ]
+
+    def _dense(self, query_vector: np.ndarray, depth: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        params = None
+        if mask is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(mask).astype(np.int64)))
+        scores, rows = self.reader.vectors.search(query_vector, depth, params=params)
+        keep = rows[0] >= 0
+        return rows[0][keep], scores[0][keep]
+
+    def _lexical(self, query: str, mask: np.ndarray | None) -> np.ndarray:
+        scores = self.reader.lexical.scores(query)
+        return scores if mask is None else np.where(mask, scores, -np.inf).astype(np.float32)
+
+
+def _top(scores: np.ndarray, k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
+    """Rows of the k highest scores, best first; masked rows never appear."""
+    if k <= 0:
+        return []
+    k = min(k, len(scores))
+    part = np.argpartition(-scores, k - 1)[:k]
+    order = part[np.argsort(-scores[part], kind="stable")]
+    if mask is not None:
+        order = order[mask[order]]
+    return [(int(r), float(scores[r])) for r in order]

@@ -1,0 +1,340 @@
+"""The index directory: versioned snapshots swapped in with one atomic rename.
+
+Layout of ``index/``::
+
+    current -> v-20261123T191500-ab12cd    (symlink, replaced atomically)
+    v-.../manifest.json   model, settings and counts that built this version
+    v-.../catalogue.sqlite documents, chunks (row i = vector i = BM25 doc i), mentions
+    v-.../vectors.faiss   normalised chunk embeddings (inner product)
+    v-.../lexical/        the bm25s index
+
+Every write builds a complete new version beside the live one, then swaps the
+``current`` link. A crash at any moment leaves the previous version live.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from .lexical import Analyzer, LexicalIndex
+from .records import Chunk, Document, Mention, Page
+
+FORMAT_VERSION = 1
+CURRENT = "current"
+KEEP_VERSIONS = 2
+
+_SCHEMA = """
+CREATE TABLE documents (
+    doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, year INTEGER, doc_type TEXT, meeting TEXT,
+    source TEXT, path TEXT, content_hash TEXT NOT NULL, pages INTEGER NOT NULL, page_labels TEXT,
+    extra TEXT NOT NULL
+);
+CREATE TABLE chunks (
+    row INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id), ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL, page_start INTEGER NOT NULL, page_end INTEGER NOT NULL, section TEXT,
+    char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, text_hash TEXT NOT NULL
+);
+CREATE INDEX chunks_doc ON chunks(doc_id, ordinal);
+CREATE TABLE mentions (
+    row INTEGER NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, role TEXT, surface TEXT NOT NULL,
+    start INTEGER NOT NULL, end INTEGER NOT NULL
+);
+CREATE INDEX mentions_row ON mentions(row);
+CREATE INDEX mentions_name ON mentions(name);
+"""
+
+
+class StoreError(RuntimeError):
+    """The index is missing, damaged, or was built with other settings."""
+
+
+@dataclass
+class Snapshot:
+    """Everything one index version holds, in chunk-row order."""
+
+    manifest: dict[str, Any]
+    documents: list[Document]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    lexical_texts: list[str]
+    mentions: list[list[Mention]] = field(default_factory=list)
+
+
+class IndexStore:
+    """Owns an index directory: reading the live version, writing new ones."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def current(self) -> Path | None:
+        """The live version's folder, or None when nothing was ingested yet."""
+        link = self.root / CURRENT
+        if not link.is_symlink() and not link.exists():
+            return None
+        target = link.resolve()
+        return target if (target / "manifest.json").is_file() else None
+
+    def open(self) -> IndexReader:
+        """A reader over the live version."""
+        version = self.current()
+        if version is None:
+            raise StoreError(f"no index at {self.root}: run `gfmd-search ingest PATH --index {self.root}` first")
+        return IndexReader(version)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Exclusive lock for one writer (ingest, remove) at a time."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(f"{self.root} is being written by another process") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def write(self, snap: Snapshot) -> Path:
+        """Build a new version from the snapshot, then swap it in atomically."""
+        self._clean_partial()
+        name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        building = self.root / f".building-{name}"
+        building.mkdir(parents=True)
+        _write_catalogue(building / "catalogue.sqlite", snap)
+        index = faiss.IndexFlatIP(snap.vectors.shape[1])
+        index.add(snap.vectors)
+        faiss.write_index(index, str(building / "vectors.faiss"))
+        analyzer = Analyzer(snap.manifest["settings"]["stemmer"], snap.manifest["settings"]["stopwords"])
+        settings = snap.manifest["settings"]
+        LexicalIndex.build(snap.lexical_texts, analyzer, settings["bm25_k1"], settings["bm25_b"]).save(
+            building / "lexical"
+        )
+        (building / "manifest.json").write_text(json.dumps(snap.manifest, indent=2))
+        _fsync_tree(building)
+        final = self.root / name
+        os.rename(building, final)
+        tmp_link = self.root / f".{CURRENT}-{uuid.uuid4().hex[:6]}"
+        os.symlink(name, tmp_link)
+        os.replace(tmp_link, self.root / CURRENT)
+        _fsync_dir(self.root)
+        self._prune_versions(keep=final)
+        return final
+
+    def _clean_partial(self) -> None:
+        for leftover in self.root.glob(".building-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+    def _prune_versions(self, keep: Path) -> None:
+        """Drop old versions, keeping the newest few for readers still using them."""
+        versions = sorted(p for p in self.root.glob("v-*") if p.is_dir())
+        for old in versions[:-KEEP_VERSIONS]:
+            if old != keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+class IndexReader:
+    """Read access to one index version; safe to share between threads."""
+
+    def __init__(self, version: Path):
+        self.version = version
+        self.manifest: dict[str, Any] = json.loads((version / "manifest.json").read_text())
+        if self.manifest.get("format") != FORMAT_VERSION:
+            raise StoreError(f"{version}: index format {self.manifest.get('format')} is not {FORMAT_VERSION}; re-ingest")
+        self._db = sqlite3.connect(f"file:{version / 'catalogue.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        self.vectors = faiss.read_index(str(version / "vectors.faiss"))
+        settings = self.manifest["settings"]
+        self.analyzer = Analyzer(settings["stemmer"], settings["stopwords"])
+        self.size = int(self.vectors.ntotal)
+        self.lexical = LexicalIndex.load(version / "lexical", self.analyzer, self.size)
+        self.chunk_doc_index, self._doc_rows = self._load_chunk_table()
+
+    def _load_chunk_table(self) -> tuple[np.ndarray, list[sqlite3.Row]]:
+        docs = self._query("SELECT doc_id, year, doc_type, source FROM documents ORDER BY doc_id")
+        position = {d["doc_id"]: i for i, d in enumerate(docs)}
+        rows = self._query("SELECT doc_id FROM chunks ORDER BY row")
+        return np.array([position[r["doc_id"]] for r in rows], dtype=np.int64), docs
+
+    def _query(self, sql: str, params: tuple | list = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def filter_mask(
+        self,
+        year_from: int | None = None,
+        year_to: int | None = None,
+        doc_types: list[str] | None = None,
+        sources: list[str] | None = None,
+        doc_ids: list[str] | None = None,
+        exclude_doc_ids: list[str] | None = None,
+    ) -> np.ndarray | None:
+        """Boolean mask over chunk rows for the metadata filters; None when unfiltered."""
+        if not any([year_from, year_to, doc_types, sources, doc_ids, exclude_doc_ids]):
+            return None
+        keep = np.ones(len(self._doc_rows), dtype=bool)
+        for i, d in enumerate(self._doc_rows):
+            year = d["year"]
+            if (year_from or year_to) and year is None:
+                keep[i] = False
+            if year_from and year is not None and year < year_from:
+                keep[i] = False
+            if year_to and year is not None and year > year_to:
+                keep[i] = False
+            if doc_types and (d["doc_type"] or "").lower() not in {t.lower() for t in doc_types}:
+                keep[i] = False
+            if sources and not any(s.lower() in (d["source"] or "").lower() for s in sources):
+                keep[i] = False
+            if doc_ids and d["doc_id"] not in doc_ids:
+                keep[i] = False
+            if exclude_doc_ids and d["doc_id"] in exclude_doc_ids:
+                keep[i] = False
+        return keep[self.chunk_doc_index]
+
+    def chunk_rows(self, rows: list[int]) -> list[dict[str, Any]]:
+        """Chunks joined with their documents, in the order of `rows`."""
+        if not rows:
+            return []
+        marks = ",".join("?" * len(rows))
+        found = self._query(
+            f"SELECT c.row, c.doc_id, c.ordinal, c.text, c.page_start, c.page_end, c.section, c.char_start, "
+            f"c.char_end, d.title, d.year, d.doc_type, d.source, d.path FROM chunks c "
+            f"JOIN documents d ON d.doc_id = c.doc_id WHERE c.row IN ({marks})",
+            rows,
+        )
+        by_row = {r["row"]: dict(r) for r in found}
+        return [by_row[r] for r in rows]
+
+    def doc_ids(self) -> list[str]:
+        """Document ids; `chunk_doc_index[row]` is a position in this list."""
+        return [d["doc_id"] for d in self._doc_rows]
+
+    def mentions(self, rows: list[int]) -> dict[int, list[Mention]]:
+        """Actor mentions of the given chunk rows."""
+        if not rows:
+            return {}
+        marks = ",".join("?" * len(rows))
+        out: dict[int, list[Mention]] = {r: [] for r in rows}
+        for m in self._query(f"SELECT * FROM mentions WHERE row IN ({marks}) ORDER BY row, start", rows):
+            out[m["row"]].append(Mention(m["name"], m["type"], m["surface"], m["start"], m["end"], m["role"]))
+        return out
+
+    def actor_document_counts(self) -> dict[str, int]:
+        """How many documents mention each actor (the basis of the partner prior)."""
+        found = self._query(
+            "SELECT m.name, COUNT(DISTINCT c.doc_id) AS n FROM mentions m JOIN chunks c ON c.row = m.row GROUP BY m.name"
+        )
+        return {r["name"]: r["n"] for r in found}
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Every document's metadata row."""
+        rows = self._query("SELECT * FROM documents ORDER BY doc_id")
+        return [_doc_dict(r) for r in rows]
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        found = self._query("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
+        return _doc_dict(found[0]) if found else None
+
+    def chunks_of(self, doc_id: str) -> list[dict[str, Any]]:
+        rows = self._query("SELECT * FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,))
+        return [dict(r) for r in rows]
+
+    def load_all(self) -> tuple[list[Document], list[Chunk], np.ndarray, list[list[Mention]]]:
+        """Every document (pages not kept), chunk, vector and mention, for building the next version."""
+        documents = [
+            Document(
+                doc_id=d["doc_id"], title=d["title"], pages=_empty_pages(d["pages"], d["page_labels"]),
+                year=d["year"], doc_type=d["doc_type"], source=d["source"], path=d["path"],
+                meeting=d["meeting"], content_hash=d["content_hash"], extra=d["extra"],
+            )
+            for d in self.documents()
+        ]
+        chunks = [
+            Chunk(r["doc_id"], r["ordinal"], r["text"], r["page_start"], r["page_end"], r["section"],
+                  r["char_start"], r["char_end"], r["text_hash"])
+            for r in self._query("SELECT * FROM chunks ORDER BY row")
+        ]
+        vectors = self.vectors.reconstruct_n(0, self.size) if self.size else np.zeros((0, self.vectors.d), np.float32)
+        by_row = self.mentions(list(range(self.size)))
+        return documents, chunks, np.asarray(vectors, dtype=np.float32), [by_row[i] for i in range(self.size)]
+
+
+def _empty_pages(count: int, labels: str | None) -> list[Page]:
+    names = json.loads(labels) if labels else [None] * count
+    return [Page(i + 1, "", names[i]) for i in range(count)]
+
+
+def _doc_dict(row: sqlite3.Row) -> dict[str, Any]:
+    d = dict(row)
+    d["extra"] = json.loads(d["extra"])
+    return d
+
+
+def _write_catalogue(path: Path, snap: Snapshot) -> None:
+    db = sqlite3.connect(path)
+    try:
+        db.executescript(_SCHEMA)
+        db.executemany(
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (d.doc_id, d.title, d.year, d.doc_type, d.meeting, d.source, d.path, d.content_hash, len(d.pages),
+                 json.dumps([p.label for p in d.pages]) if any(p.label for p in d.pages) else None,
+                 json.dumps(d.extra))
+                for d in snap.documents
+            ],
+        )
+        db.executemany(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
+                (row, c.doc_id, c.ordinal, c.text, c.page_start, c.page_end, c.section, c.char_start, c.char_end,
+                 c.text_hash)
+                for row, c in enumerate(snap.chunks)
+            ],
+        )
+        db.executemany(
+            "INSERT INTO mentions VALUES (?,?,?,?,?,?,?)",
+            [
+                (row, m.name, m.type, m.role, m.surface, m.start, m.end)
+                for row, found in enumerate(snap.mentions)
+                for m in found
+            ],
+        )
+        db.commit()
+    finally:
+        db.close()
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
