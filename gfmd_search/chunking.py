@@ -38,6 +38,7 @@ def is_heading(paragraph: str) -> bool:
     return (
         "\n" not in line
         and len(line.split()) <= 12
+        and "://" not in line
         and not line.endswith((".", ",", ";", ":", "?", "!"))
         and bool(_HEADING.match(line))
     )
