@@ -46,10 +46,16 @@ class Ingestor:
         with self.store.writing():
             old = self._open_compatible()
             known = {d["path"]: d for d in old.documents()} if old else {}
+            owners = {d["doc_id"]: p for p, d in known.items()}
             fresh: list[Document] = []
             for path, root in tqdm(files, desc="Loading", unit="file", disable=not progress):
                 try:
                     doc_id, content_hash = identify(path, root)
+                    owner = owners.setdefault(doc_id, str(path.resolve()))
+                    if owner != str(path.resolve()) and Path(owner).exists():
+                        raise LoadError(path, f"document id {doc_id!r} is already used by {owner}; "
+                                              "give one of them an \"id\" in its .meta.json sidecar")
+                    owners[doc_id] = str(path.resolve())
                     previous = known.get(str(path.resolve()))
                     if previous and previous["content_hash"] == content_hash and previous["doc_id"] == doc_id:
                         report.unchanged.append(doc_id)
@@ -111,15 +117,19 @@ class Ingestor:
         self, old: IndexReader | None, fresh: list[Document], gone: list[str], report: IngestReport, progress: bool
     ) -> None:
         """Write a version holding the old documents not replaced or gone, plus the fresh ones."""
+        new_chunks, fresh = self._chunk(fresh, report, progress)
         replaced = {d.doc_id for d in fresh} | set(gone)
+        old_ids = {d["doc_id"] for d in old.documents()} if old else set()
+        lexical_changed = old is not None and any(
+            old.manifest["settings"].get(k) != getattr(self.settings, k) for k in LEXICAL_SETTINGS
+        )
+        if not fresh and not (replaced & old_ids) and not lexical_changed:
+            return
         if old:
             old_docs, old_chunks, old_vectors, old_mentions = old.load_all()
         else:
             old_docs, old_chunks, old_vectors, old_mentions = [], [], np.zeros((0, 0), np.float32), []
-        if not fresh and not (replaced & {d.doc_id for d in old_docs}):
-            return
         keep = [i for i, c in enumerate(old_chunks) if c.doc_id not in replaced]
-        new_chunks = self._chunk(fresh, progress)
         vectors, embedded = self._vectors(new_chunks, fresh, old_chunks, old_vectors, progress)
         actors_current = old is not None and old.manifest.get("actors") == actors.VERSION
         mentions = [
@@ -140,17 +150,26 @@ class Ingestor:
             )
         )
         report.ingested.extend(d.doc_id for d in fresh)
-        report.removed.extend(sorted(set(gone) & {d.doc_id for d in old_docs}))
+        report.removed.extend(sorted(set(gone) & old_ids))
         report.chunks_embedded += embedded
         report.chunks_reused += len(new_chunks) - embedded
 
-    def _chunk(self, fresh: list[Document], progress: bool) -> list[Chunk]:
+    def _chunk(
+        self, fresh: list[Document], report: IngestReport, progress: bool
+    ) -> tuple[list[Chunk], list[Document]]:
+        """Chunks of the fresh documents, and those documents that gave any (the rest are skipped)."""
         max_tokens = min(self.settings.chunk_tokens, self.embedder.max_tokens)
         chunker = Chunker(self.embedder.count_tokens, max_tokens, self.settings.chunk_overlap, self.settings.context_header)
         chunks: list[Chunk] = []
+        kept: list[Document] = []
         for doc in tqdm(fresh, desc="Chunking", unit="doc", disable=not progress or len(fresh) < 2):
-            chunks.extend(chunker.chunk(doc))
-        return chunks
+            found = chunker.chunk(doc)
+            if found:
+                chunks.extend(found)
+                kept.append(doc)
+            else:
+                report.skipped.append(Skipped(doc.path or doc.doc_id, "no text left to index"))
+        return chunks, kept
 
     def _vectors(
         self,

@@ -1,0 +1,47 @@
+# gfmd-search: `make demo` sets up and runs the sample; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+QUERY ?= what has GFMD said about skills partnerships?
+INITIATIVE ?= a skills partnership for nurses between a country of origin and a destination country
+
+.PHONY: install demo serve test test-all bench eval-scifact eval-cranfield eval-sample clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+demo: install
+	$(BIN)/gfmd-search ingest corpus
+	$(BIN)/gfmd-search stats
+	$(BIN)/gfmd-search search "$(QUERY)" --k 5
+	$(BIN)/gfmd-search partners "$(INITIATIVE)" --k 5
+
+serve: install
+	$(BIN)/gfmd-search serve
+
+test: install
+	$(BIN)/python -m pytest -m "not slow" -q
+
+test-all: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/ingest_bench.py
+
+eval-sample: install
+	$(BIN)/gfmd-search eval eval/queries/gfmd-sample --corpus corpus --out eval/results/gfmd-sample
+
+eval-scifact: install
+	$(BIN)/gfmd-search eval ../shared/data/scifact --out eval/results/scifact
+
+eval-cranfield: install
+	$(BIN)/gfmd-search eval ../shared/data/cranfield --out eval/results/cranfield
+
+clean:
+	rm -rf index eval/cache .pytest_cache
