@@ -1,0 +1,83 @@
+"""Search over the sample corpus: modes, filters before ranking, grouping, snippets, fusion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gfmd_search.fusion import fuse
+from gfmd_search.fusion.convex import min_max
+from gfmd_search.fusion.rrf import ranks
+from gfmd_search.lexical import Analyzer
+from gfmd_search.records import Filters
+from gfmd_search.search import SearchError
+from gfmd_search.snippets import query_spans, snippet
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
+def test_each_mode_finds_the_meeting_that_a_query_names(sample_engine, mode):
+    hits = sample_engine.search("roundtables of the GFMD summit in Marrakesh 2018", k=5, mode=mode)
+    assert hits and "gfmd-2018-marrakesh" in [h.doc_id for h in hits[:3]]
+    assert all(h.score >= hits[-1].score for h in hits)
+
+
+def test_pdf_hits_carry_their_page(sample_engine):
+    hits = sample_engine.search("Port Louis 2012 roundtable", k=10, filters=Filters(year_from=2012, year_to=2012))
+    assert hits and {h.doc_id for h in hits} == {"gfmd-2012-port-louis"}
+    assert {h.page for h in hits} > {1}
+    assert all(h.source.startswith("http") for h in hits)
+
+
+def test_filters_apply_before_ranking_so_they_never_empty_a_result(sample_engine):
+    query = "diaspora engagement and remittances"
+    unfiltered = sample_engine.search(query, k=3)
+    assert all(h.year != 2009 for h in unfiltered)
+    filtered = sample_engine.search(query, k=3, filters=Filters(year_from=2009, year_to=2009))
+    assert len(filtered) == 3 and {h.doc_id for h in filtered} == {"gfmd-2009-athens"}
+    by_type = sample_engine.search(query, k=5, filters=Filters(doc_types=["pfp practices"]))
+    assert by_type and all(h.doc_type == "pfp practices" for h in by_type)
+    assert sample_engine.search(query, k=5, filters=Filters(year_from=1990, year_to=1991)) == []
+
+
+def test_grouping_returns_one_passage_per_document(sample_engine):
+    hits = sample_engine.search("co-chaired the roundtable", k=5, group=True)
+    assert len(hits) == 5 and len({h.doc_id for h in hits}) == 5
+
+
+def test_snippets_mark_the_query_terms(sample_engine):
+    hit = sample_engine.search("climate change", k=1, mode="bm25")[0]
+    assert "<mark>climate</mark>" in hit.snippet.lower() or "<mark>climate" in hit.snippet.lower()
+
+
+def test_bad_queries_are_refused(sample_engine):
+    with pytest.raises(SearchError, match="empty"):
+        sample_engine.search("   ")
+    with pytest.raises(SearchError, match="unknown mode"):
+        sample_engine.search("migration", mode="fuzzy")
+
+
+def test_similar_passages_come_from_other_documents(sample_engine):
+    hits = sample_engine.similar("gfmd-2019-quito", k=5)
+    assert len(hits) == 5 and all(h.doc_id != "gfmd-2019-quito" for h in hits)
+
+
+def test_snippet_window_and_escaping():
+    analyzer = Analyzer()
+    text = "Intro " * 80 + "Migrants send remittances <home> to families. " + "Outro " * 80
+    spans = query_spans(text, "remittance", analyzer)
+    out = snippet(text, spans, width=120)
+    assert "<mark>remittances</mark>" in out and "&lt;home&gt;" in out
+    assert out.startswith("…") and out.endswith("…") and len(out) < 200
+
+
+def test_rrf_and_convex_fusion_by_hand():
+    dense = np.array([0.9, 0.5, 0.1])
+    bm25 = np.array([1.0, 8.0, 4.0])
+    assert ranks(dense).tolist() == [1, 2, 3] and ranks(bm25).tolist() == [3, 1, 2]
+    rrf = fuse("rrf", dense, bm25, 0.5, 60)
+    assert rrf == pytest.approx([1 / 61 + 1 / 63, 1 / 62 + 1 / 61, 1 / 63 + 1 / 62])
+    assert min_max(bm25).tolist() == [0.0, 1.0, pytest.approx(3 / 7)]
+    convex = fuse("convex", dense, bm25, 0.75, 60)
+    assert convex == pytest.approx([0.75, 0.75 * 0.5 + 0.25, 0.25 * 3 / 7])
+    with pytest.raises(ValueError):
+        fuse("borda", dense, bm25, 0.5, 60)
