@@ -110,7 +110,9 @@ class Chunker:
         units: list[_Unit] = []
         budgets: dict[str | None, int] = {}
         for (start, end, sec, heading), tokens in zip(spans, counts):
-            budget = budgets.setdefault(sec, self._budget(doc, sec))
+            if sec not in budgets:
+                budgets[sec] = self._budget(doc, sec)
+            budget = budgets[sec]
             if tokens <= budget:
                 units.append(_Unit(start, end, tokens, sec, heading))
             else:
@@ -130,7 +132,8 @@ class Chunker:
             current.append(unit)
         if current:
             spans.append((current[0].start, current[-1].end, current[0].section))
-        return [s for s in spans if not _only_heading(s, units)]
+        headings = {(u.start, u.end) for u in units if u.heading}
+        return [s for s in spans if (s[0], s[1]) not in headings]
 
     def _overlap_tail(self, current: list[_Unit], room: int) -> list[_Unit]:
         tail: list[_Unit] = []
@@ -141,10 +144,6 @@ class Chunker:
             tail.insert(0, unit)
             total += unit.tokens
         return tail
-
-
-def _only_heading(span: tuple[int, int, str | None], units: list[_Unit]) -> bool:
-    return any(u.heading and u.start == span[0] and u.end == span[1] for u in units)
 
 
 def _sentences(paragraph: str, offset: int) -> list[tuple[int, int]]:

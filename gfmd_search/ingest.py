@@ -1,12 +1,21 @@
-"""Ingest: files or records in, a new index version out, embedding only what changed."""
+"""Ingest: files or records in, a new index version out, embedding only what changed.
+
+Files are parsed in a worker process while the encoder embeds the chunks of the
+files already parsed, so parsing hides behind the encoder, which bounds ingest.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
-import logging
+import multiprocessing
+import signal
+import sys
 import time
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -17,13 +26,42 @@ from .chunking import Chunker, embedding_text
 from .config import Settings
 from .embedding import Embedder
 from .loaders import LoadError, find_files, identify, load_document
-from .records import Chunk, Document, IngestReport, Skipped
+from .records import Chunk, Document, IngestReport, Mention, Skipped
 from .store import FORMAT_VERSION, IndexReader, IndexStore, Snapshot, StoreError
-
-log = logging.getLogger(__name__)
 
 EMBEDDING_SETTINGS = ("chunk_tokens", "chunk_overlap", "context_header")
 LEXICAL_SETTINGS = ("stemmer", "stopwords", "bm25_k1", "bm25_b")
+ENCODE_GROUP = 256  # chunks embedded together while the next files are parsed
+
+
+@dataclass
+class _Embedded:
+    documents: list[Document]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    embedded: int
+
+
+class _Previous:
+    """The live version, read lazily: ids and hashes first, vectors only when needed."""
+
+    def __init__(self, reader: IndexReader | None):
+        self.reader = reader
+        self.rows = reader.documents() if reader else []
+
+    @cached_property
+    def everything(self) -> tuple[list[Document], list[Chunk], np.ndarray, list[list[Mention]]]:
+        if self.reader is None:
+            return [], [], np.zeros((0, 0), np.float32), []
+        return self.reader.load_all()
+
+    @cached_property
+    def vector_of_hash(self) -> dict[str, np.ndarray]:
+        _, chunks, vectors, _ = self.everything
+        return {c.text_hash: vectors[i] for i, c in enumerate(chunks)}
+
+    def setting(self, key: str) -> object:
+        return self.reader.manifest["settings"].get(key) if self.reader else None
 
 
 class Ingestor:
@@ -44,54 +82,38 @@ class Ingestor:
             files.extend((f, root) for f in found)
             report.skipped.extend(Skipped(str(p), reason) for p, reason in problems)
         with self.store.writing():
-            old = self._open_compatible()
-            known = {d["path"]: d for d in old.documents()} if old else {}
-            owners = {d["doc_id"]: p for p, d in known.items()}
-            fresh: list[Document] = []
-            for path, root in tqdm(files, desc="Loading", unit="file", disable=not progress):
-                try:
-                    doc_id, content_hash = identify(path, root)
-                    owner = owners.setdefault(doc_id, str(path.resolve()))
-                    if owner != str(path.resolve()) and Path(owner).exists():
-                        raise LoadError(path, f"document id {doc_id!r} is already used by {owner}; "
-                                              "give one of them an \"id\" in its .meta.json sidecar")
-                    owners[doc_id] = str(path.resolve())
-                    previous = known.get(str(path.resolve()))
-                    if previous and previous["content_hash"] == content_hash and previous["doc_id"] == doc_id:
-                        report.unchanged.append(doc_id)
-                        continue
-                    fresh.append(load_document(path, root, max_pages=self.settings.max_pages))
-                except LoadError as exc:
-                    report.skipped.append(Skipped(exc.path, exc.reason))
-            gone = [d["doc_id"] for p, d in known.items() if prune and not Path(p).exists()]
-            self._commit(old, fresh, gone, report, progress)
+            previous = _Previous(self._open_compatible())
+            todo = self._changed(files, previous, report)
+            gone = [d["doc_id"] for d in previous.rows if prune and d["path"] and not Path(d["path"]).exists()]
+            self._commit(previous, self._load(todo, report), gone, report, progress)
         return report
 
     def ingest_documents(self, documents: Iterable[Document], progress: bool = True) -> IngestReport:
         """Ingest ready-made Document records (test collections, catalogue rows)."""
         report = IngestReport()
         with self.store.writing():
-            old = self._open_compatible()
-            hashes = {d["doc_id"]: d["content_hash"] for d in old.documents()} if old else {}
-            fresh = []
-            for doc in documents:
-                doc = replace(doc, content_hash=doc.content_hash or _record_hash(doc))
-                if hashes.get(doc.doc_id) == doc.content_hash:
-                    report.unchanged.append(doc.doc_id)
-                else:
-                    fresh.append(doc)
-            self._commit(old, fresh, [], report, progress)
+            previous = _Previous(self._open_compatible())
+            hashes = {d["doc_id"]: d["content_hash"] for d in previous.rows}
+
+            def changed() -> Iterator[Document]:
+                for doc in documents:
+                    doc = replace(doc, content_hash=doc.content_hash or _record_hash(doc))
+                    if hashes.get(doc.doc_id) == doc.content_hash:
+                        report.unchanged.append(doc.doc_id)
+                    else:
+                        yield doc
+
+            self._commit(previous, changed(), [], report, progress)
         return report
 
-    def remove(self, doc_ids: list[str], progress: bool = False) -> IngestReport:
+    def remove(self, doc_ids: list[str]) -> IngestReport:
         """Delete documents by id from every part of the index."""
         report = IngestReport()
         with self.store.writing():
-            old = self._open_compatible()
-            known = {d["doc_id"] for d in old.documents()} if old else set()
-            missing = [d for d in doc_ids if d not in known]
-            report.skipped.extend(Skipped(d, "no such document in the index") for d in missing)
-            self._commit(old, [], [d for d in doc_ids if d in known], report, progress)
+            previous = _Previous(self._open_compatible())
+            known = {d["doc_id"] for d in previous.rows}
+            report.skipped.extend(Skipped(d, "no such document in the index") for d in doc_ids if d not in known)
+            self._commit(previous, iter(()), [d for d in doc_ids if d in known], report, False)
         return report
 
     def _open_compatible(self) -> IndexReader | None:
@@ -113,86 +135,126 @@ class Ingestor:
                 )
         return reader
 
+    def _changed(
+        self, files: list[tuple[Path, Path]], previous: _Previous, report: IngestReport
+    ) -> list[tuple[Path, Path]]:
+        """The files that are new or changed; unchanged ones and id clashes go to the report."""
+        known = {d["path"]: d for d in previous.rows}
+        owners = {d["doc_id"]: d["path"] for d in previous.rows}
+        todo = []
+        for path, root in files:
+            resolved = str(path.resolve())
+            try:
+                doc_id, content_hash = identify(path, root)
+            except LoadError as exc:
+                report.skipped.append(Skipped(exc.path, exc.reason))
+                continue
+            owner = owners.setdefault(doc_id, resolved)
+            if owner != resolved and Path(owner).exists():
+                reason = f"document id {doc_id!r} is already used by {owner}; give one an \"id\" in its .meta.json"
+                report.skipped.append(Skipped(str(path), reason))
+                continue
+            owners[doc_id] = resolved
+            before = known.get(resolved)
+            if before and before["content_hash"] == content_hash and before["doc_id"] == doc_id:
+                report.unchanged.append(doc_id)
+            else:
+                todo.append((path, root))
+        return todo
+
+    def _load(self, todo: list[tuple[Path, Path]], report: IngestReport) -> Iterator[Document]:
+        """Parsed documents in order; several files are parsed ahead in a worker process."""
+        jobs = [(path, root, self.settings.max_pages) for path, root in todo]
+        if len(jobs) < 2:
+            results: Iterable[Document | Skipped] = map(_load_one, jobs)
+            yield from _documents(results, report)
+            return
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_die_with_parent) as pool:
+            yield from _documents(pool.map(_load_one, jobs), report)
+
     def _commit(
-        self, old: IndexReader | None, fresh: list[Document], gone: list[str], report: IngestReport, progress: bool
+        self, previous: _Previous, fresh: Iterable[Document], gone: list[str], report: IngestReport, progress: bool
     ) -> None:
         """Write a version holding the old documents not replaced or gone, plus the fresh ones."""
-        new_chunks, fresh = self._chunk(fresh, report, progress)
-        replaced = {d.doc_id for d in fresh} | set(gone)
-        old_ids = {d["doc_id"] for d in old.documents()} if old else set()
-        lexical_changed = old is not None and any(
-            old.manifest["settings"].get(k) != getattr(self.settings, k) for k in LEXICAL_SETTINGS
+        new = self._embed(fresh, previous, report, progress)
+        replaced = {d.doc_id for d in new.documents} | set(gone)
+        old_ids = {d["doc_id"] for d in previous.rows}
+        lexical_changed = previous.reader is not None and any(
+            previous.setting(k) != getattr(self.settings, k) for k in LEXICAL_SETTINGS
         )
-        if not fresh and not (replaced & old_ids) and not lexical_changed:
+        if not new.documents and not (replaced & old_ids) and not lexical_changed:
             return
-        if old:
-            old_docs, old_chunks, old_vectors, old_mentions = old.load_all()
-        else:
-            old_docs, old_chunks, old_vectors, old_mentions = [], [], np.zeros((0, 0), np.float32), []
+        old_docs, old_chunks, old_vectors, old_mentions = previous.everything
         keep = [i for i, c in enumerate(old_chunks) if c.doc_id not in replaced]
-        vectors, embedded = self._vectors(new_chunks, fresh, old_chunks, old_vectors, progress)
-        actors_current = old is not None and old.manifest.get("actors") == actors.VERSION
+        actors_current = previous.reader is not None and previous.reader.manifest.get("actors") == actors.VERSION
         mentions = [
             old_mentions[i] if actors_current else actors.extract_mentions(old_chunks[i].text) for i in keep
-        ] + [actors.extract_mentions(c.text) for c in new_chunks]
-        documents = [d for d in old_docs if d.doc_id not in replaced] + fresh
-        chunks = [old_chunks[i] for i in keep] + new_chunks
+        ] + [actors.extract_mentions(c.text) for c in new.chunks]
+        documents = [d for d in old_docs if d.doc_id not in replaced] + new.documents
+        chunks = [old_chunks[i] for i in keep] + new.chunks
         by_id = {d.doc_id: d for d in documents}
-        all_vectors = np.vstack([old_vectors[keep] if keep else np.zeros((0, vectors.shape[1]), np.float32), vectors])
+        kept_vectors = old_vectors[keep] if keep else np.zeros((0, self.embedder.dimension), np.float32)
         self.store.write(
             Snapshot(
                 manifest=self._manifest(len(documents), len(chunks)),
                 documents=documents,
                 chunks=chunks,
-                vectors=all_vectors,
+                vectors=np.vstack([kept_vectors, new.vectors]),
                 lexical_texts=[embedding_text(by_id[c.doc_id], c, self.settings.context_header) for c in chunks],
                 mentions=mentions,
             )
         )
-        report.ingested.extend(d.doc_id for d in fresh)
+        report.ingested.extend(d.doc_id for d in new.documents)
         report.removed.extend(sorted(set(gone) & old_ids))
-        report.chunks_embedded += embedded
-        report.chunks_reused += len(new_chunks) - embedded
+        report.chunks_embedded += new.embedded
+        report.chunks_reused += len(new.chunks) - new.embedded
 
-    def _chunk(
-        self, fresh: list[Document], report: IngestReport, progress: bool
-    ) -> tuple[list[Chunk], list[Document]]:
-        """Chunks of the fresh documents, and those documents that gave any (the rest are skipped)."""
-        max_tokens = min(self.settings.chunk_tokens, self.embedder.max_tokens)
-        chunker = Chunker(self.embedder.count_tokens, max_tokens, self.settings.chunk_overlap, self.settings.context_header)
+    def _embed(self, fresh: Iterable[Document], previous: _Previous, report: IngestReport, progress: bool) -> _Embedded:
+        """Chunk each document as it arrives and embed its new chunks in groups."""
+        chunker = Chunker(
+            self.embedder.count_tokens,
+            min(self.settings.chunk_tokens, self.embedder.max_tokens),
+            self.settings.chunk_overlap,
+            self.settings.context_header,
+        )
+        documents: list[Document] = []
         chunks: list[Chunk] = []
-        kept: list[Document] = []
-        for doc in tqdm(fresh, desc="Chunking", unit="doc", disable=not progress or len(fresh) < 2):
-            found = chunker.chunk(doc)
-            if found:
-                chunks.extend(found)
-                kept.append(doc)
-            else:
-                report.skipped.append(Skipped(doc.path or doc.doc_id, "no text left to index"))
-        return chunks, kept
+        vectors: dict[int, np.ndarray] = {}
+        pending: list[tuple[int, str]] = []
+        bar = tqdm(desc="Embedding", unit="chunk", disable=not progress)
+        embedded = 0
 
-    def _vectors(
-        self,
-        chunks: list[Chunk],
-        fresh: list[Document],
-        old_chunks: list[Chunk],
-        old_vectors: np.ndarray,
-        progress: bool,
-    ) -> tuple[np.ndarray, int]:
-        """Vectors for the new chunks: reused by text hash where possible, else embedded."""
-        reusable = {c.text_hash: i for i, c in enumerate(old_chunks)}
-        by_id = {d.doc_id: d for d in fresh}
-        todo = [i for i, c in enumerate(chunks) if c.text_hash not in reusable]
-        vectors = np.zeros((len(chunks), self.embedder.dimension), dtype=np.float32)
-        for i, c in enumerate(chunks):
-            if c.text_hash in reusable:
-                vectors[i] = old_vectors[reusable[c.text_hash]]
-        if todo:
-            started = time.perf_counter()
-            texts = [embedding_text(by_id[chunks[i].doc_id], chunks[i], self.settings.context_header) for i in todo]
-            vectors[todo] = self.embedder.encode(texts, progress=progress)
-            log.info("embedded %d chunks in %.1fs", len(todo), time.perf_counter() - started)
-        return vectors, len(todo)
+        def flush() -> None:
+            nonlocal embedded
+            found = self.embedder.encode([text for _, text in pending])
+            vectors.update((i, v) for (i, _), v in zip(pending, found))
+            embedded += len(pending)
+            bar.update(len(pending))
+            pending.clear()
+
+        for doc in fresh:
+            found = chunker.chunk(doc)
+            if not found:
+                report.skipped.append(Skipped(doc.path or doc.doc_id, "no text left to index"))
+                continue
+            documents.append(doc)
+            for chunk in found:
+                reuse = previous.vector_of_hash.get(chunk.text_hash)
+                if reuse is not None:
+                    vectors[len(chunks)] = reuse
+                else:
+                    pending.append((len(chunks), embedding_text(doc, chunk, self.settings.context_header)))
+                chunks.append(chunk)
+            if len(pending) >= ENCODE_GROUP:
+                flush()
+        if pending:
+            flush()
+        bar.close()
+        matrix = np.zeros((len(chunks), self.embedder.dimension), dtype=np.float32)
+        for i, vector in vectors.items():
+            matrix[i] = vector
+        return _Embedded(documents, chunks, matrix, embedded)
 
     def _manifest(self, documents: int, chunks: int) -> dict:
         s = self.settings
@@ -207,6 +269,29 @@ class Ingestor:
             "chunks": chunks,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
+
+
+def _die_with_parent() -> None:
+    """On Linux, the parsing process ends when the ingest process is killed."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _load_one(job: tuple[Path, Path, int]) -> Document | Skipped:
+    """Parse one file (runs in the worker process); errors come back as Skipped."""
+    path, root, max_pages = job
+    try:
+        return load_document(path, root, max_pages=max_pages)
+    except LoadError as exc:
+        return Skipped(exc.path, exc.reason)
+
+
+def _documents(results: Iterable[Document | Skipped], report: IngestReport) -> Iterator[Document]:
+    for result in results:
+        if isinstance(result, Skipped):
+            report.skipped.append(result)
+        else:
+            yield result
 
 
 def _record_hash(doc: Document) -> str:

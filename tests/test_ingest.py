@@ -153,16 +153,28 @@ def test_killing_an_ingest_midway_leaves_the_old_index_answering(tmp_path: Path,
         stderr=subprocess.PIPE, text=True,
     )
     seen = ""
-    while "Batches" not in seen and proc.poll() is None:
+    while "Embedding" not in seen and proc.poll() is None:
         seen += proc.stderr.read(64)
     time.sleep(2)
     assert proc.poll() is None, "the ingest finished before it could be killed"
+    children = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    deadline = time.monotonic() + 15
+    while [c for c in children if _alive(c)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert children and not [c for c in children if _alive(c)], "a worker outlived the ingest"
     assert IndexStore(index).current() == live
     fresh = engine_for(index, embedder)
     assert fresh.stats()["documents"] == 2
     assert fresh.search("remittance costs in Africa", k=1)[0].doc_id == "note-001"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
 
 
 def _pdf_with_text(path: Path, pages: int) -> Path:
