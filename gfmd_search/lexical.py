@@ -61,7 +61,7 @@ class LexicalIndex:
     def build(cls, texts: list[str], analyzer: Analyzer, k1: float, b: float) -> LexicalIndex:
         """Index the texts (one BM25 document per chunk)."""
         model = bm25s.BM25(k1=k1, b=b, method="lucene", backend="numpy")
-        model.index([analyzer.terms(t) or [""] for t in texts], show_progress=False)
+        model.index([analyzer.terms(t) or [""] for t in texts] or [[""]], show_progress=False)
         return cls(model, analyzer, len(texts))
 
     def save(self, folder: Path) -> None:

@@ -24,8 +24,9 @@ class Searcher:
         self.reader = reader
         self.embedder = embedder
         self.settings = settings
-        xb = faiss.rev_swig_ptr(reader.vectors.get_xb(), reader.size * reader.vectors.d)
-        self.matrix = np.asarray(xb).reshape(reader.size, reader.vectors.d)
+        d = reader.vectors.d
+        xb = faiss.rev_swig_ptr(reader.vectors.get_xb(), reader.size * d) if reader.size else np.zeros(0, np.float32)
+        self.matrix = np.asarray(xb).reshape(reader.size, d)
 
     def rank(self, query: str, k: int, mode: str | None = None, filters: Filters | None = None) -> list[tuple[int, float]]:
         """The top `k` chunk rows and their scores (the path every caller takes)."""

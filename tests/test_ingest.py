@@ -252,3 +252,13 @@ def test_an_empty_folder_alone_fails_clearly(tmp_path: Path, capsys):
 def test_searching_without_an_index_says_how_to_build_one(tmp_path: Path, capsys):
     assert main(["search", "anything", "--index", str(tmp_path / "none")]) == 2
     assert "gfmd-search ingest" in capsys.readouterr().err
+
+
+def test_removing_every_document_leaves_an_empty_searchable_index(tmp_path: Path, embedder):
+    write_texts(tmp_path / "docs", 1)
+    engine = engine_for(tmp_path / "index", embedder)
+    engine.ingest([tmp_path / "docs"], progress=False)
+    assert engine.remove(["note-000"]).removed == ["note-000"]
+    assert engine.stats()["chunks"] == 0
+    assert all(engine.search("remittance", k=3, mode=m) == [] for m in ("bm25", "dense", "hybrid"))
+    assert engine.remove(["note-000"]).skipped[0].reason == "no such document in the index"
