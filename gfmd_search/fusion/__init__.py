@@ -6,8 +6,9 @@ import numpy as np
 
 from .convex import convex
 from .rrf import rrf
+from .zscore import zscore
 
-METHODS = {"rrf": rrf, "convex": convex}
+METHODS = {"rrf": rrf, "convex": convex, "zscore": zscore}
 
 
 def fuse(method: str, dense: np.ndarray, lexical: np.ndarray, dense_weight: float, rrf_k: int) -> np.ndarray:
@@ -16,4 +17,6 @@ def fuse(method: str, dense: np.ndarray, lexical: np.ndarray, dense_weight: floa
         return rrf(dense, lexical, dense_weight, rrf_k)
     if method == "convex":
         return convex(dense, lexical, dense_weight)
+    if method == "zscore":
+        return zscore(dense, lexical, dense_weight)
     raise ValueError(f"unknown fusion method {method!r}; known: {', '.join(METHODS)}")
