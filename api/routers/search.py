@@ -1,0 +1,93 @@
+"""`GET /search`: passages ranked for a query."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from gfmd_search.app import Engine
+from gfmd_search.records import Filters
+
+from ..deps import (
+    IndexView,
+    check_k,
+    check_list,
+    check_params,
+    check_text,
+    check_years,
+    get_engine,
+    get_view,
+    hit_dict,
+    view_covering,
+)
+from ..models import ErrorResponse, FiltersModel, Mode, SearchResponse
+
+router = APIRouter(tags=["search"])
+
+PARAMS = ("q", "k", "mode", "year_from", "year_to", "type", "source", "group")
+
+ERRORS = {
+    422: {"model": ErrorResponse, "description": "invalid query or parameters (empty, too long, unknown mode, type or parameter, k out of range)"},
+    503: {"model": ErrorResponse, "description": "no index has been built yet"},
+}
+
+
+@router.get(
+    "/search",
+    response_model=SearchResponse,
+    responses=ERRORS,
+    summary="Search passages",
+    description=(
+        "The passages that best answer a query, best first. `mode` picks the ranking: `dense` "
+        "(meaning, sentence embeddings), `bm25` (keywords) or `hybrid` (both, fused; the default). "
+        "Filters apply before ranking. With `group=true` only the best passage of each document is kept. "
+        "Each hit is the CLI's JSON (`gfmd-search search --json`) plus `file_url`."
+    ),
+)
+def search(
+    request: Request,
+    q: str = Query(
+        ..., description="the query, in words (at most 2,000 characters)",
+        examples=["skills partnerships between countries of origin and destination"],
+    ),
+    k: int = Query(10, ge=1, description="number of hits (1 to 100)", examples=[10]),
+    mode: Mode | None = Query(None, description="ranking: `dense`, `bm25` or `hybrid` (the server default when absent)"),
+    year_from: int | None = Query(
+        None, ge=1000, le=9999, description="keep documents of this year or later", examples=[2010]
+    ),
+    year_to: int | None = Query(
+        None, ge=1000, le=9999, description="keep documents of this year or earlier", examples=[2020]
+    ),
+    doc_type: list[str] | None = Query(
+        None, alias="type", description="document type to keep (repeatable), e.g. `meeting record`",
+        examples=[["meeting record"]],
+    ),
+    source: list[str] | None = Query(None, description="keep documents whose source URL contains this (repeatable)"),
+    group: bool = Query(False, description="keep only the best passage of each document"),
+    engine: Engine = Depends(get_engine),
+    view: IndexView = Depends(get_view),
+) -> SearchResponse:
+    settings = engine.settings
+    check_params(request, PARAMS)
+    check_text(q, "query.q", settings)
+    check_k(k, "query.k", settings)
+    check_years(year_from, year_to, "query")
+    types = view.check_types(check_list(doc_type, "query.type"), "query.type")
+    sources = check_list(source, "query.source")
+    filters = Filters(year_from=year_from, year_to=year_to, doc_types=types, sources=sources)
+    started = time.perf_counter()
+    hits = engine.search(q, k, mode, filters, group)
+    took = (time.perf_counter() - started) * 1000
+    view = view_covering(request, engine, view, (h.doc_id for h in hits))
+    return SearchResponse(
+        query=q,
+        mode=mode or settings.mode,
+        k=k,
+        group=group,
+        filters=FiltersModel(year_from=year_from, year_to=year_to, types=types, sources=sources),
+        count=len(hits),
+        took_ms=round(took, 2),
+        index_version=view.version,
+        hits=[hit_dict(h, view) for h in hits],
+    )
