@@ -52,7 +52,7 @@ class Searcher:
         rows = np.array(list(dict.fromkeys(dense_rows.tolist() + lexical_rows)), dtype=np.int64)
         fused = fuse(
             self.settings.fusion,
-            self.matrix[rows] @ query_vector[0],
+            np.einsum("ij,j->i", self.matrix[rows], query_vector[0]),  # no BLAS threads to fight the encoder
             lexical[rows],
             self.settings.dense_weight,
             self.settings.rrf_k,
