@@ -24,7 +24,7 @@ from gfmd_search.ingest import EMBEDDING_SETTINGS, LEXICAL_SETTINGS
 from gfmd_search.records import Document, IngestReport, Page
 from gfmd_search.search import Searcher
 
-from .datasets import Collection, Qrels, Run
+from .datasets import Collection, CorpusDoc, Qrels, Run
 
 METRICS = ("ndcg@10", "recall@100", "mrr@10", "map@100")
 CHUNK_DEPTH = 1000
@@ -145,7 +145,7 @@ def index_dir(collection: Collection, settings: Settings, cache: Path = DEFAULT_
     return Path(cache) / f"{collection.name}-{hashlib.sha256(repr(parts).encode()).hexdigest()[:12]}"
 
 
-def as_document(doc: Any) -> Document:
+def as_document(doc: CorpusDoc) -> Document:
     """A corpus entry as the record `Engine.ingest_documents` takes (a title-only one keeps its title as text)."""
     return Document(doc_id=doc.doc_id, title=doc.title, pages=[Page(1, doc.text if doc.text.strip() else doc.title)])
 

@@ -29,6 +29,8 @@ from .runner import AGGREGATIONS, CHUNK_DEPTH, DEFAULT_CACHE, build_index, doc_s
 
 OBJECTIVE = "ndcg@10"
 ANALYZERS = [(stem, stop) for stem in ("english", "porter", None) for stop in ("en", None)]
+REFERENCE_BM25 = (1.2, 0.75)
+"""k1 and b at which the analyzers (stemmer, stop words) are compared first: Lucene's defaults."""
 K1 = (0.6, 0.9, 1.2, 1.5, 2.0)
 B = (0.3, 0.5, 0.75, 0.9, 1.0)
 LEXICAL_FINALISTS = 3
@@ -139,10 +141,9 @@ def tune(
                 found.append(Trial("bm25", values, scorer(_side_runs(scores, agg, scorer, positive=True))))
         return found
 
-    base = (settings.bm25_k1, settings.bm25_b)
-    trials += bm25_trials([(stem, stop, *base) for stem, stop in ANALYZERS])
+    trials += bm25_trials([(stem, stop, *REFERENCE_BM25) for stem, stop in ANALYZERS])
     stem, stop = _lexical_of(max((t for t in trials if t.mode == "bm25"), key=lambda t: t.mean))[:2]
-    trials += bm25_trials([(stem, stop, k1, b) for k1, b in itertools.product(K1, B) if (k1, b) != base])
+    trials += bm25_trials([(stem, stop, k1, b) for k1, b in itertools.product(K1, B) if (k1, b) != REFERENCE_BM25])
     finalists = _finalists([t for t in trials if t.mode == "bm25"], LEXICAL_FINALISTS)
     for config in tqdm(finalists, desc="Fusion grid", disable=not progress):
         depth = max(CHUNK_DEPTH, settings.candidates)
