@@ -60,10 +60,9 @@ def main() -> None:
         reingest_s = time.perf_counter() - started
 
         queries = [json.loads(line)["text"] for line in QUERIES.read_text().splitlines() if line.strip()]
-        latency = {"bare_encode": _timed(lambda q: embedder.encode_query(q), queries, args.repeats)}
-        for mode in ("bm25", "dense", "hybrid"):
-            engine.search(queries[0], 10, mode)
-            latency[mode] = _timed(lambda q, m=mode: engine.search(q, 10, m), queries, args.repeats)
+        calls = {"bare_encode": embedder.encode_query}
+        calls.update({mode: lambda q, m=mode: engine.search(q, 10, m) for mode in ("bm25", "dense", "hybrid")})
+        latency = _timed(calls, queries, args.repeats)
         stats = engine.stats()
 
     bare_tps, ingest_tps = tokens / bare_s, tokens / ingest_s
@@ -97,18 +96,25 @@ def _encode_seconds(embedder, texts: list[str]) -> float:  # noqa: ANN001 - an E
     return time.perf_counter() - started
 
 
-def _timed(call, queries: list[str], repeats: int) -> dict[str, float]:  # noqa: ANN001 - any callable
-    samples = []
+def _timed(calls: dict, queries: list[str], repeats: int) -> dict[str, dict[str, float]]:
+    """Latency of each call per query, interleaved so that drift in machine load hits all alike."""
+    for call in calls.values():
+        call(queries[0])
+    samples: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(repeats):
         for q in queries:
-            started = time.perf_counter()
-            call(q)
-            samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
+            for name, call in calls.items():
+                started = time.perf_counter()
+                call(q)
+                samples[name].append((time.perf_counter() - started) * 1000)
+    return {name: _percentiles(sorted(values)) for name, values in samples.items()}
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
     return {
-        "p50": round(statistics.median(samples), 2),
-        "p99": round(samples[min(len(samples) - 1, int(0.99 * len(samples)))], 2),
-        "n": len(samples),
+        "p50": round(statistics.median(values), 2),
+        "p99": round(values[min(len(values) - 1, int(0.99 * len(values)))], 2),
+        "n": len(values),
     }
 
 
