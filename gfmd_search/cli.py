@@ -109,7 +109,7 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    report = _engine(args).ingest(args.paths)
+    report = _engine(args).ingest(args.paths, prune=args.prune)
     return _report(report, args.json)
 
 

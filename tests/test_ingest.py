@@ -263,3 +263,16 @@ def test_removing_every_document_leaves_an_empty_searchable_index(tmp_path: Path
     assert engine.stats()["chunks"] == 0
     assert all(engine.search("remittance", k=3, mode=m) == [] for m in ("bm25", "dense", "hybrid"))
     assert engine.remove(["note-000"]).skipped[0].reason == "no such document in the index"
+
+
+def test_cli_prune_and_remove_missing(tmp_path: Path, capsys):
+    paths = write_texts(tmp_path / "docs", 3)
+    index = str(tmp_path / "index")
+    assert main(["ingest", str(tmp_path / "docs"), "--index", index]) == 0
+    paths[0].unlink()
+    capsys.readouterr()
+    assert main(["ingest", str(tmp_path / "docs"), "--index", index, "--prune"]) == 0
+    assert "removed 1" in capsys.readouterr().out
+    paths[1].unlink()
+    assert main(["remove", "--missing", "--index", index]) == 0
+    assert "removed 1" in capsys.readouterr().out
