@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .actors import CIVIL_SOCIETY, GOVERNMENT, INTERNATIONAL, TYPES, canonical_actor
-from .config import Settings
+from .config import PARTNER_RELEVANCE, Settings
 from .records import Evidence, Filters, Mention, Partner
 from .search import Searcher, SearchError
 from .snippets import snippet
@@ -35,7 +35,6 @@ from .store import IndexReader
 
 NO_ROLE = "none"
 """The role_weights key of a mention with no stated role."""
-RELEVANCE = ("rank", "score")
 
 TYPE_ALIASES: dict[str, str] = {
     "government": GOVERNMENT, "governments": GOVERNMENT, "country": GOVERNMENT, "countries": GOVERNMENT,
@@ -150,7 +149,7 @@ def relevance_weights(ranked: list[tuple[int, float]], how: str, c: float) -> li
     if how == "score":
         top = max((s for _, s in ranked), default=0.0)
         return [max(s, 0.0) / top if top > 0 else 0.0 for _, s in ranked]
-    raise ValueError(f"unknown partner_relevance {how!r}; use one of {', '.join(RELEVANCE)}")
+    raise ValueError(f"unknown partner_relevance {how!r}; use one of {', '.join(PARTNER_RELEVANCE)}")
 
 
 def _strongest_role(found: list[Mention], weights: dict[str, float]) -> tuple[float, str | None]:

@@ -176,10 +176,6 @@ class IndexReader:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
 
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
     def filter_mask(
         self,
         year_from: int | None = None,
