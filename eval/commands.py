@@ -6,9 +6,14 @@ import argparse
 import shlex
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-MakeEngine = Callable[..., Any]
+if TYPE_CHECKING:
+    from gfmd_search.app import Engine
+    from gfmd_search.config import Settings
+
+MakeEngine = Callable[..., "Engine"]
+"""The CLI's engine from the parsed common flags (`--config`, `--model`, `--device`) and setting overrides."""
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser, make_engine: MakeEngine) -> None:
@@ -61,7 +66,7 @@ def _dataset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def _settings(args: argparse.Namespace, make_engine: MakeEngine) -> Any:
+def _settings(args: argparse.Namespace, make_engine: MakeEngine) -> Settings:
     """The run's Settings: config file, environment, then --set and --aggregation."""
     if args.index is not None:
         raise ValueError("eval and tune keep their indexes under --cache; --index does not apply")

@@ -25,7 +25,7 @@ from gfmd_search_eval.partners import (
     split_names,
 )
 
-from gfmd_search.cli import main
+from gfmd_search_cli.main import main
 
 EU = "European Union (EU)"
 ECHO = "Directorate-General for European Civil Protection and Humanitarian Aid Operations (ECHO)"

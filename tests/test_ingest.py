@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfWriter
 
 from gfmd_search.app import Engine
-from gfmd_search.cli import main
+from gfmd_search_cli.main import main
 from gfmd_search.config import load_settings
 from gfmd_search.loaders.metadata import slugify
 from gfmd_search.store import IndexStore

@@ -10,7 +10,7 @@ import pytest
 from conftest import make_engine
 
 from gfmd_search.actors import CIVIL_SOCIETY, GOVERNMENT, INTERNATIONAL
-from gfmd_search.cli import main
+from gfmd_search_cli.main import main
 from gfmd_search.config import ConfigError, Settings, load_settings
 from gfmd_search.partners import (
     Passages,
