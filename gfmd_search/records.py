@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# The roles an actor is stated to play in a passage (found by actors/roles.py, weighed by partners.py).
+CHAIR, CO_CHAIR, HOST, DONOR = "chair", "co-chair", "host", "donor"
+IMPLEMENTING_PARTNER, TEAM_MEMBER = "implementing partner", "team member"
+ROLES = (CHAIR, CO_CHAIR, HOST, DONOR, IMPLEMENTING_PARTNER, TEAM_MEMBER)
+NO_ROLE = "none"
+"""The role_weights key of a mention with no stated role."""
+
 
 @dataclass
 class Page:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 
@@ -41,7 +40,7 @@ def settings(**kw) -> Settings:
     base = {"partner_relevance": "rank", "partner_rank_c": 0.0, "partner_assoc_norm": 0.0, "partner_prior": 0.0,
                 "role_weights": {"donor": 1.0, "co-chair": 1.0, "none": 1.0}}
     base.update(kw)
-    return dataclasses.replace(Settings(), **base)
+    return Settings(**base)
 
 
 def test_votes_sum_rank_weighted_relevance():
