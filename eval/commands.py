@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gfmd_search.config import AGGREGATIONS
+
 if TYPE_CHECKING:
     from gfmd_search.app import Engine
     from gfmd_search.config import Settings
@@ -59,7 +61,7 @@ def _dataset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--corpus", type=Path, help="folder of files the query set is judged on (ingested as files)")
     p.add_argument("--cache", type=Path, default=Path("eval/cache"),
                    help="where indexes of test collections are kept (default: eval/cache)")
-    p.add_argument("--aggregation", choices=("max", "sum", "mean"),
+    p.add_argument("--aggregation", choices=AGGREGATIONS,
                    help="document score from its chunks' scores (default: setting doc_aggregation)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
                    help="override a setting for this run, e.g. --set fusion=convex (repeatable)")

@@ -20,12 +20,12 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from gfmd_search.chunking import embedding_text
-from gfmd_search.config import Settings
+from gfmd_search.config import AGGREGATIONS, Settings
 from gfmd_search.fusion import METHODS, fuse
 from gfmd_search.lexical import Analyzer, LexicalIndex
 
 from .datasets import Collection, Run
-from .runner import AGGREGATIONS, CHUNK_DEPTH, DEFAULT_CACHE, build_index, doc_scores
+from .runner import CHUNK_DEPTH, DEFAULT_CACHE, build_index, doc_scores
 
 OBJECTIVE = "ndcg@10"
 ANALYZERS = [(stem, stop) for stem in ("english", "porter", None) for stop in ("en", None)]
@@ -215,7 +215,7 @@ class _Scorer:
     def docs(self, ranked: list[tuple[int, float]], aggregation: str) -> dict[str, float]:
         if not ranked:
             return {}
-        top = doc_scores(ranked, self.doc_of, self.doc_ids, AGGREGATIONS[aggregation])
+        top = doc_scores(ranked, self.doc_of, self.doc_ids, aggregation)
         return dict(itertools.islice(top.items(), 10))
 
     def __call__(self, runs: dict[str, dict[str, float]]) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
+from .aggregate import by_document
 from .config import MODES, Settings
 from .embedding import Embedder
 from .fusion import fuse
@@ -68,11 +69,7 @@ class Searcher:
             raise SearchError("k must be at least 1")
         ranked = self.rank(query, k * 5 if group else k, mode, filters)
         if group:
-            best: dict[int, tuple[int, float]] = {}
-            doc_of = self.reader.chunk_doc_index
-            for row, score in ranked:
-                best.setdefault(int(doc_of[row]), (row, score))
-            ranked = list(best.values())[:k]
+            ranked = [(row, score) for _, row, score in by_document(ranked, self.reader.chunk_doc_index, "max", k)]
         return self.hits(ranked, query)
 
     def similar(self, doc_id: str, k: int = 10) -> list[Hit]:

@@ -56,7 +56,7 @@ def test_overrides_are_validated():
 
 
 def test_registries_agree():
-    from gfmd_search.config import FUSIONS
-    from gfmd_search.fusion import METHODS
+    from gfmd_search import aggregate, fusion
+    from gfmd_search.config import AGGREGATIONS, FUSIONS
 
-    assert set(METHODS) == set(FUSIONS)
+    assert set(fusion.METHODS) == set(FUSIONS) and set(aggregate.METHODS) == set(AGGREGATIONS)
