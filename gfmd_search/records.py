@@ -162,3 +162,50 @@ class Filters:
     doc_types: list[str] | None = None
     sources: list[str] | None = None
     exclude_doc_ids: list[str] | None = None
+
+
+@dataclass
+class StoredDocument:
+    """A document as the index holds it: its metadata, without its text."""
+
+    doc_id: str
+    title: str
+    year: int | None
+    doc_type: str | None
+    meeting: str | None
+    source: str | None
+    path: str | None
+    pages: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StoredChunk:
+    """A passage as the index holds it; `row` is its chunk id in this index version."""
+
+    row: int
+    ordinal: int
+    text: str
+    page_start: int
+    page_end: int
+    section: str | None
+    char_start: int
+    char_end: int
+
+
+@dataclass
+class IndexVersion:
+    """The live index version: its name, when it was built, what it holds."""
+
+    name: str
+    created: str
+    documents: int
+    chunks: int
+
+
+@dataclass
+class Facets:
+    """The values documents take in the live index, with their document counts."""
+
+    doc_types: dict[str, int]
+    years: dict[int, int]

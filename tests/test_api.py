@@ -21,17 +21,6 @@ def client(sample_engine) -> TestClient:
         yield c
 
 
-@pytest.fixture(scope="module")
-def partners_available(client) -> bool:
-    r = client.post("/partners", json={"text": "remittances"})
-    return r.status_code != 501
-
-
-def needs_partners(partners_available: bool) -> None:
-    if not partners_available:
-        pytest.skip("gfmd_search.partners.suggest is still a placeholder (the API answers 501)")
-
-
 def assert_error(r, status: int, *words: str) -> dict:
     """A JSON error with this status whose detail mentions every word."""
     assert r.status_code == status, r.text
@@ -146,8 +135,7 @@ def test_search_rejects_bad_input_with_422(client, params, words):
 # --- partners -------------------------------------------------------------------------------------
 
 
-def test_partners(client, partners_available):
-    needs_partners(partners_available)
+def test_partners(client):
     r = client.post("/partners", json={"text": "diaspora engagement and remittances in Africa", "k": 5})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -161,19 +149,13 @@ def test_partners(client, partners_available):
             assert ev["doc_id"] and ev["page"] >= 1 and ev["file_url"].startswith("/files/")
 
 
-def test_partners_types_and_exclude(client, partners_available):
-    needs_partners(partners_available)
+def test_partners_types_and_exclude(client):
     first = client.post("/partners", json={"text": "labour mobility skills", "k": 5}).json()["partners"]
     top = first[0]
     found = client.post("/partners", json={"text": "labour mobility skills", "k": 5, "exclude": [top["name"]]}).json()
     assert top["name"] not in [p["name"] for p in found["partners"]]
     typed = client.post("/partners", json={"text": "labour mobility skills", "k": 5, "types": [top["type"]]}).json()
     assert {p["type"] for p in typed["partners"]} == {top["type"]}
-
-
-def test_partners_answers_501_or_200_never_500(client):
-    r = client.post("/partners", json={"text": "remittances"})
-    assert r.status_code in (200, 501), r.text
 
 
 @pytest.mark.parametrize(

@@ -27,9 +27,7 @@ TOPICS = ["skills partnerships for nurses", "remittance costs in Africa", "diasp
 
 
 def engine_for(index: Path, embedder) -> Engine:
-    engine = Engine(load_settings(index_dir=index))
-    engine.embedder = embedder
-    return engine
+    return Engine(load_settings(index_dir=index), embedder)
 
 
 def write_texts(folder: Path, count: int, sentences: int = 6) -> list[Path]:
@@ -80,7 +78,7 @@ def test_changed_file_is_reembedded_alone_and_removed_documents_vanish(tmp_path:
     paths[1].write_text(paths[1].read_text() + "\nA new paragraph about seasonal workers in Canada.\n")
     second = engine.ingest([tmp_path / "docs"], progress=False)
     assert second.ingested == ["note-001"] and sorted(second.unchanged) == ["note-000", "note-002", "note-003"]
-    assert 1 <= second.chunks_embedded <= len(engine.document("note-001")["chunks"])
+    assert 1 <= second.chunks_embedded <= len(engine.chunks("note-001"))
     assert engine.search("seasonal workers Canada", k=1, mode="bm25")[0].doc_id == "note-001"
 
     removed = engine.remove(["note-002"])
@@ -107,7 +105,7 @@ def test_two_files_claiming_one_document_id_are_not_merged(tmp_path: Path, embed
     engine.ingest([tmp_path / "a"], progress=False)
     report = engine.ingest([tmp_path / "b"], progress=False)
     assert not report.ingested and "already used by" in report.skipped[0].reason
-    assert engine.document("note-000")["path"] == str((tmp_path / "a" / "note-000.txt").resolve())
+    assert engine.document("note-000").path == str((tmp_path / "a" / "note-000.txt").resolve())
 
 
 def test_an_index_refuses_vectors_of_another_model(tmp_path: Path, embedder):
@@ -150,7 +148,7 @@ def test_killing_an_ingest_midway_leaves_the_old_index_answering(tmp_path: Path,
     live = engine.store.current()
     write_texts(tmp_path / "big", 300, sentences=20)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gfmd_search", "ingest", str(tmp_path / "big"), "--index", str(index)],
+        [sys.executable, "-m", "gfmd_search_cli", "ingest", str(tmp_path / "big"), "--index", str(index)],
         stderr=subprocess.PIPE, text=True,
     )
     seen = ""
