@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, make_engine
 from fastapi.testclient import TestClient
+
+from conftest import CORPUS, make_engine
 from gfmd_search_api.main import create_app
 
 STATIC = Path(__file__).resolve().parents[1] / "api" / "static"

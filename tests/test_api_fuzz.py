@@ -12,12 +12,13 @@ Both are bounded (a few dozen examples per operation) so they finish in well und
 from __future__ import annotations
 
 import pytest
-from conftest import make_engine
 from fastapi.testclient import TestClient
-from gfmd_search_api.main import create_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
+
+from conftest import make_engine
+from gfmd_search_api.main import create_app
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
@@ -147,7 +148,7 @@ def test_schemathesis_finds_no_server_error(sample_index, embedder, token):
 
         @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
         @given(case=operation.as_strategy(generation_mode=mode))
-        def run(case):  # noqa: B023 - called at once, inside the loop
+        def run(case):
             response = case.call()
             status = response.status_code
             if status >= 500:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
-
 import importlib.util
+import json
+import sys
 
 from conftest import ROOT, LiveServer
 from gfmd_search_api.main import create_app
 
 _spec = importlib.util.spec_from_file_location("load_bench", ROOT / "benchmarks" / "load_bench.py")
-loadtest = importlib.util.module_from_spec(_spec)
+loadtest = sys.modules["load_bench"] = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(loadtest)
 
 

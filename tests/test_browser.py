@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from conftest import LiveServer
 from gfmd_search_api.main import create_app
 

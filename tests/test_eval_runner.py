@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gfmd_search_cli.main import main
 from gfmd_search.config import load_settings
+from gfmd_search_cli.main import main
 from gfmd_search_eval.datasets import beir, load
 from gfmd_search_eval.runner import CHUNK_DEPTH, build_index, evaluate_collection, index_dir
 from gfmd_search_eval.tune import _fused, _pool

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,10 +14,10 @@ import pytest
 from pypdf import PdfWriter
 
 from gfmd_search.app import Engine
-from gfmd_search_cli.main import main
 from gfmd_search.config import load_settings
 from gfmd_search.loaders.metadata import slugify
 from gfmd_search.store import IndexStore
+from gfmd_search_cli.main import main
 
 PHRASE = "EU Data Action project, started in November 2024 and managed by the EHSA RDH"
 PHRASE_PDF = "Annex_VI_Case_Study_-_RDH_East_Horn_and_Southern_Africa"

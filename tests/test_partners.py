@@ -6,10 +6,9 @@ import json
 import math
 
 import pytest
-from conftest import make_engine
 
+from conftest import make_engine
 from gfmd_search.actors import CIVIL_SOCIETY, GOVERNMENT, INTERNATIONAL
-from gfmd_search_cli.main import main
 from gfmd_search.config import ConfigError, Settings, load_settings
 from gfmd_search.partners import (
     Passages,
@@ -21,6 +20,7 @@ from gfmd_search.partners import (
     vote,
 )
 from gfmd_search.records import Document, Filters, Mention, Page
+from gfmd_search_cli.main import main
 
 IOM = "International Organization for Migration (IOM)"
 

@@ -26,6 +26,10 @@ router = APIRouter(
 )
 
 
+WHOLE_ROOT = IngestRequest()
+"""The body when none is sent: the whole corpus root."""
+
+
 @router.post(
     "/ingest",
     response_model=IngestResponse,
@@ -43,7 +47,7 @@ router = APIRouter(
         "later ones see the new one. Needs `Authorization: Bearer <api_token>`."
     ),
 )
-def ingest(engine: EngineDep, body: Annotated[IngestRequest, Body()] = IngestRequest()):
+def ingest(engine: EngineDep, body: Annotated[IngestRequest, Body()] = WHOLE_ROOT):
     settings = engine.settings
     given = check_list(body.paths, "body.paths")
     paths = [resolve_corpus_path(p, settings) for p in given] if given else [corpus_root(settings)]

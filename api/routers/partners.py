@@ -30,8 +30,8 @@ router = APIRouter(
     response_model=PartnersResponse,
     summary="Suggest partners",
     description=(
-        "Governments, international organisations and civil society actors ranked by how strongly the passages relevant to `text` show them "
-        "at work on it (a vote of the top passages for the actors they mention, weighted by stated "
+        "Governments, international organisations and civil society actors ranked by how strongly the passages "
+        "relevant to `text` show them at work on it (a vote of the top passages for the actors they mention, weighted by stated "
         "roles such as chair or co-chair). Each partner comes with the passages that support it."
     ),
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ..records import CHAIR, CO_CHAIR, DONOR, HOST, IMPLEMENTING_PARTNER, ROLES, TEAM_MEMBER, Mention
+from ..records import CHAIR, CO_CHAIR, DONOR, HOST, IMPLEMENTING_PARTNER, TEAM_MEMBER, Mention
 
 FORWARD_REACH = 60
 _LISTING = r"\s*(?::|were|was|is|are|include[sd]?|including|being|such\s+as)"
