@@ -416,6 +416,13 @@ def test_admin_ingest_refuses_paths_outside_the_corpus_root(admin_client):
     assert_error(admin_client.post("/admin/ingest", json={"paths": ["x"], "force": True}, headers=auth), 422, "force")
 
 
+def test_admin_ingest_while_another_writer_holds_the_index_answers_409(admin_client):
+    engine = admin_client.app.state.engine
+    with engine.store.writing():  # what a running `gfmd-search ingest` holds
+        r = admin_client.post("/admin/ingest", json={"paths": ["meetings"]}, headers={"Authorization": "Bearer s3cret-token"})
+    assert_error(r, 409, "being written")
+
+
 def test_read_only_endpoints_need_no_token(admin_client):
     assert admin_client.get("/search", params={"q": "remittances"}).status_code == 200
     assert admin_client.get("/health").status_code == 200
