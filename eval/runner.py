@@ -7,7 +7,6 @@ takes. Chunk scores become document scores by `settings.doc_aggregation`.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,18 +19,17 @@ from tqdm.auto import tqdm
 from gfmd_search.aggregate import by_document
 from gfmd_search.app import Engine
 from gfmd_search.config import MODES, Settings
-from gfmd_search.embedding import Embedder
 from gfmd_search.ingest import EMBEDDING_SETTINGS, LEXICAL_SETTINGS
 from gfmd_search.records import Document, IngestReport, Page
 from gfmd_search.search import Searcher
 
+from .cache import DEFAULT_CACHE, cache_dir, source_key
 from .datasets import Collection, CorpusDoc, Qrels, Run
 
 METRICS = ("ndcg@10", "recall@100", "mrr@10", "map@100")
 CHUNK_DEPTH = 1000
 """Chunk rows retrieved per query: enough to fill the document top 100."""
 DOC_DEPTH = 100
-DEFAULT_CACHE = Path("eval/cache")
 
 @dataclass
 class Evaluation:
@@ -115,13 +113,7 @@ def build_index(
 
 def index_dir(collection: Collection, settings: Settings, cache: Path = DEFAULT_CACHE) -> Path:
     """The cache folder of a collection's index: keyed by corpus, model and embedding settings."""
-    parts = [
-        collection.name,
-        _source_key(collection.source),
-        Embedder(settings.model, "cpu").fingerprint,
-        *(f"{k}={getattr(settings, k)}" for k in EMBEDDING_SETTINGS),
-    ]
-    return Path(cache) / f"{collection.name}-{hashlib.sha256(repr(parts).encode()).hexdigest()[:12]}"
+    return cache_dir(collection.name, source_key(collection.source), settings, cache)
 
 
 def as_document(doc: CorpusDoc) -> Document:
@@ -167,14 +159,3 @@ def ranx_run(run: Run, name: str) -> Any:
     from ranx import Run as RanxRun
 
     return RanxRun({q: d for q, d in run.items() if d}, name=name)
-
-
-def _source_key(source: Path) -> str:
-    """A corpus file by its content; a folder by its path (ingest keeps it in step with its files)."""
-    if source.is_file():
-        digest = hashlib.sha256()
-        with source.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
-    return str(source.resolve())

@@ -16,6 +16,7 @@ from pypdf import PdfWriter
 from gfmd_search.app import Engine
 from gfmd_search.config import load_settings
 from gfmd_search.loaders.metadata import slugify
+from gfmd_search.records import Facets, IndexVersion, StoredChunk, StoredDocument
 from gfmd_search.store import IndexStore
 from gfmd_search_cli.main import main
 
@@ -86,6 +87,27 @@ def test_changed_file_is_reembedded_alone_and_removed_documents_vanish(tmp_path:
         hits = engine.search("diaspora investment bonds note 2", k=10, mode=mode)
         assert hits and all(h.doc_id != "note-002" for h in hits)
     assert engine.document("note-002") is None and engine.stats()["documents"] == 3
+
+
+def test_the_engine_answers_typed_records(tmp_path: Path, embedder):
+    paths = write_texts(tmp_path / "docs", 3)
+    for path, year in zip(paths[:2], (2019, 2020)):
+        Path(f"{path}.meta.json").write_text(json.dumps({"doc_type": "note", "year": year}))
+    engine = engine_for(tmp_path / "index", embedder)
+    engine.ingest([tmp_path / "docs"], progress=False)
+    docs = engine.documents()
+    assert [d.doc_id for d in docs] == ["note-000", "note-001", "note-002"]
+    assert all(isinstance(d, StoredDocument) and d.pages == 1 and d.path.endswith(".txt") for d in docs)
+    chunks = engine.chunks("note-001")
+    assert chunks and [c.ordinal for c in chunks] == list(range(len(chunks)))
+    assert all(isinstance(c, StoredChunk) and "note 1" in c.text.lower() for c in chunks[:1])
+    assert engine.chunks("no-such-note") == []
+    version = engine.version()
+    assert isinstance(version, IndexVersion) and version.name.startswith("v-")
+    assert (version.documents, version.chunks) == (3, engine.stats()["chunks"])
+    assert engine.facets() == Facets(doc_types={"note": 2}, years={2019: 1, 2020: 1})
+    rows = [c.row for c in chunks]
+    assert set(engine.mentions(rows)) == set(rows)
 
 
 def test_prune_drops_documents_whose_files_are_gone(tmp_path: Path, embedder):
