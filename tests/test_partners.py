@@ -146,7 +146,8 @@ def test_partner_settings_are_validated():
         load_settings(partner_relevance="softmax")
     with pytest.raises(ConfigError):
         load_settings(partner_passages=0)
-    assert load_settings(role_weights='{"donor": 3, "none": 0.5}').role_weights == {"donor": 3.0, "none": 0.5}
+    weights = load_settings(role_weights='{"donor": 3, "none": 0.5}').role_weights
+    assert weights == {**Settings().role_weights, "donor": 3.0, "none": 0.5}  # merged over the defaults
 
 
 # --- a small built corpus with a known answer --------------------------------------------------------
