@@ -165,6 +165,6 @@ def _stored_document(row: dict[str, Any]) -> StoredDocument:
 
 def _stored_chunk(row: dict[str, Any]) -> StoredChunk:
     return StoredChunk(
-        row["row"], row["ordinal"], row["text"], row["page_start"], row["page_end"], row["section"],
-        row["char_start"], row["char_end"],
+        row["doc_id"], row["ordinal"], row["text"], row["page_start"], row["page_end"], row["section"],
+        row["char_start"], row["char_end"], row["text_hash"], row=row["row"],
     )

@@ -180,17 +180,10 @@ class StoredDocument:
 
 
 @dataclass
-class StoredChunk:
+class StoredChunk(Chunk):
     """A passage as the index holds it; `row` is its chunk id in this index version."""
 
-    row: int
-    ordinal: int
-    text: str
-    page_start: int
-    page_end: int
-    section: str | None
-    char_start: int
-    char_end: int
+    row: int = -1
 
 
 @dataclass
