@@ -16,7 +16,7 @@ from . import partners
 from .config import Settings, load_settings
 from .embedding import Embedder
 from .ingest import Ingestor
-from .records import Document, Filters, Hit, IngestReport, Partner
+from .records import Document, Filters, Hit, IngestReport, Partner, SearchResult
 from .search import Searcher
 from .store import IndexStore
 
@@ -50,6 +50,18 @@ class Engine:
     ) -> list[Hit]:
         """Top passages for a query."""
         return self.searcher().search(query, k, mode, filters, group)
+
+    def search_faceted(
+        self,
+        query: str,
+        facets: list[str],
+        k: int = 10,
+        mode: str | None = None,
+        filters: Filters | None = None,
+        group: bool = False,
+    ) -> SearchResult:
+        """Top passages and the facet counts of the documents matching the query."""
+        return self.searcher().search_faceted(query, facets, k, mode, filters, group)
 
     def partners(
         self,
@@ -85,9 +97,9 @@ class Engine:
             found["chunks"] = reader.chunks_of(doc_id)
         return found
 
-    def similar(self, doc_id: str, k: int = 10) -> list[Hit]:
+    def similar(self, doc_id: str, k: int = 10, filters: Filters | None = None, group: bool = False) -> list[Hit]:
         """Passages of other documents closest to this document's own passages."""
-        return self.searcher().similar(doc_id, k)
+        return self.searcher().similar(doc_id, k, filters, group)
 
     def stats(self) -> dict[str, Any]:
         """Counts, model and settings of the live index."""

@@ -54,6 +54,10 @@ class Settings:
     dense_weight: float = 0.7
     candidates: int = 1000
     doc_aggregation: str = "max"
+    # facets: counts are over the documents of the first `facet_passages` passages a query ranks
+    facet_passages: int = 100
+    # records files: field mappings by file name, for files without a .mapping.toml (README, Records)
+    record_mappings: dict[str, dict[str, Any]] = field(default_factory=dict)
     # partners: the voting model of partners.py. The best point of a grid on the tune split of the
     # IOM evaluation records (eval/results/partners/tune/tuning.md): MAP 0.610 there, against 0.488
     # for the first guesses (50 passages, c=10, prior 1, no association normalisation, stated roles
@@ -142,6 +146,9 @@ def _coerce(key: str, value: Any, origin: str) -> Any:
             return int(value)
         if kind.startswith("float"):
             return float(value)
+        if kind.startswith("dict[str, dict"):
+            parsed = json.loads(value) if isinstance(value, str) else dict(value)
+            return {str(k): dict(v) for k, v in parsed.items()}
         if kind.startswith("dict"):
             parsed = json.loads(value) if isinstance(value, str) else dict(value)
             return {str(k): float(v) for k, v in parsed.items()}
