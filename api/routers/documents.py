@@ -77,7 +77,7 @@ def list_documents(engine: Engine = Depends(get_engine), view: IndexView = Depen
 )
 def similar(
     request: Request,
-    doc_id: str = Path(..., description="document identifier", examples=["pfp-labour-mobility"]),
+    doc_id: str = Path(..., description="document identifier", examples=["pfp-bilateral-agreement-on-circular-migration-between-canada"]),
     k: int = Query(10, ge=1, description="number of passages (1 to 100)"),
     engine: Engine = Depends(get_engine),
     view: IndexView = Depends(get_view),
