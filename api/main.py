@@ -31,7 +31,7 @@ from gfmd_search.store import StoreError
 
 from .deps import MAX_BODY_BYTES, ApiError, InvalidInput, Views
 from .models import HealthResponse
-from .routers import admin, documents, partners, search
+from .routers import admin, documents, partners, practices, search
 
 log = logging.getLogger("gfmd_search_api")
 
@@ -50,7 +50,8 @@ Semantic search and partner suggestion over documents of the Global Forum on Mig
 and Development (GFMD): meeting records, roundtable reports and Platform for Partnerships
 practices.
 
-* `GET /search` ranks passages for a query (`dense`, `bm25` or `hybrid`), with filters.
+* `GET /search` ranks passages for a query (`dense`, `bm25` or `hybrid`), with filters and facet counts.
+* `GET /practices` returns the related good practices for a query, practice records as units.
 * `POST /partners` suggests countries and organisations for an initiative, with evidence.
 * `GET /documents/{id}` and `GET /documents/{id}/similar` give a document and its related passages.
 * `GET /files/{path}` serves source files from the corpus root (append `#page=N` for PDFs).
@@ -92,6 +93,7 @@ def create_app(engine: Engine, *, warm_up: bool = True, max_body_bytes: int = MA
 
     _error_handlers(app)
     app.include_router(search.router)
+    app.include_router(practices.router)
     app.include_router(partners.router)
     app.include_router(documents.router)
     app.include_router(admin.router)

@@ -12,11 +12,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import partners
+from . import partners, practices
 from .config import Settings, load_settings
 from .embedding import Embedder
 from .ingest import Ingestor
-from .records import Document, Filters, Hit, IngestReport, Partner, SearchResult
+from .records import Document, Filters, Hit, IngestReport, Partner, Practice, SearchResult
 from .search import Searcher
 from .store import IndexStore
 
@@ -73,6 +73,14 @@ class Engine:
     ) -> list[Partner]:
         """Actors ranked by the evidence of the passages relevant to `text`."""
         return partners.suggest(self.searcher(), text, k, types, exclude, filters)
+
+    def practices(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Practice]:
+        """Related good practices for a query: practice records as units."""
+        return practices.for_query(self.searcher(), query, k, filters)
+
+    def similar_practices(self, doc_id: str, k: int = 10) -> list[Practice]:
+        """Related good practices for a document."""
+        return practices.for_document(self.searcher(), doc_id, k)
 
     def ingest(self, paths: Iterable[Path], prune: bool = False, progress: bool = True) -> IngestReport:
         """Ingest files and folders into the index."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from .config import FUSIONS, MODES, ConfigError, load_settings
 from .embedding import EmbeddingError
+from .facets import parse_where
 from .records import Filters, IngestReport
 from .search import SearchError
 from .store import StoreError
@@ -109,18 +110,7 @@ def _engine(args: argparse.Namespace, **extra: Any):  # noqa: ANN202 - Engine, i
 
 
 def _filters(args: argparse.Namespace) -> Filters:
-    return Filters(args.year_from, args.year_to, args.doc_type, args.source, where=_where(args.where))
-
-
-def _where(pairs: list[str] | None) -> dict[str, list[str]] | None:
-    """`--where country=Philippines --where country=Nepal` -> {"country": ["Philippines", "Nepal"]}."""
-    where: dict[str, list[str]] = {}
-    for pair in pairs or ():
-        facet, sep, value = pair.partition("=")
-        if not sep or not facet.strip() or not value.strip():
-            raise ValueError(f"--where {pair!r}: write FACET=VALUE, e.g. country=Philippines")
-        where.setdefault(facet.strip(), []).append(value.strip())
-    return where or None
+    return Filters(args.year_from, args.year_to, args.doc_type, args.source, where=parse_where(args.where))
 
 
 def _ingest(args: argparse.Namespace) -> int:

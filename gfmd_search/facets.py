@@ -34,7 +34,7 @@ FacetRow = tuple[str, str, str, int]
 
 
 class FacetError(ValueError):
-    """A facet name that no document of the index carries and that is not a known facet."""
+    """An unknown facet name (not a known facet, and carried by no document), or a malformed filter."""
 
 
 def facet_rows(
@@ -65,6 +65,17 @@ def facet_rows(
                     derived[name] = list(names)
         rows.extend((doc.doc_id, name, v, 0) for name, vs in derived.items() for v in vs)
     return rows
+
+
+def parse_where(pairs: Iterable[str] | None) -> dict[str, list[str]] | None:
+    """["country=Philippines", "country=Nepal"] -> {"country": ["Philippines", "Nepal"]} (None when empty)."""
+    where: dict[str, list[str]] = {}
+    for pair in pairs or ():
+        facet, sep, value = pair.partition("=")
+        if not sep or not facet.strip() or not value.strip():
+            raise FacetError(f"filter {pair!r}: write FACET=VALUE, e.g. country=Philippines")
+        where.setdefault(facet.strip(), []).append(value.strip())
+    return where or None
 
 
 def canonical_facet(name: str) -> str:

@@ -111,6 +111,25 @@ class SearchResult:
 
 
 @dataclass
+class Practice:
+    """A good-practice record found for a query or a document: the unit "related good practices" returns."""
+
+    doc_id: str
+    title: str
+    year: int | None
+    countries: list[str]
+    partners: list[str]
+    themes: list[str]
+    link: str | None
+    score: float
+    snippet: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape shared by the CLI and the API."""
+        return asdict(self)
+
+
+@dataclass
 class Evidence:
     """A passage that shows an actor's involvement."""
 

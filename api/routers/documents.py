@@ -10,6 +10,8 @@ from fastapi.responses import FileResponse
 
 from gfmd_search.app import Engine
 from gfmd_search.config import Settings
+from gfmd_search.practices import PRACTICE, practice_of
+from gfmd_search.records import Filters
 
 from ..deps import (
     ApiError,
@@ -79,16 +81,23 @@ def similar(
     request: Request,
     doc_id: str = Path(..., description="document identifier", examples=["pfp-bilateral-agreement-on-circular-migration-between-canada"]),
     k: int = Query(10, ge=1, description="number of passages (1 to 100)"),
+    doc_type: str | None = Query(
+        None, description="only documents of this type, one passage each; `practice` also returns the related "
+        "good practices as units (countries, partners, link)", examples=["practice"],
+    ),
     engine: Engine = Depends(get_engine),
     view: IndexView = Depends(get_view),
 ):
-    check_params(request, ("k",))
+    check_params(request, ("k", "doc_type"))
     check_k(k, "query.k", engine.settings)
+    types = view.check_types([doc_type] if doc_type else None, "query.doc_type")
     if engine.searcher().reader.document(doc_id) is None:
         raise ApiError(404, f"no document {doc_id!r} in the index")
-    hits = engine.similar(doc_id, k)
+    hits = engine.similar(doc_id, k, Filters(doc_types=types), group=bool(types))
     view = view_covering(request, engine, view, (h.doc_id for h in hits))
-    return SimilarResponse(doc_id=doc_id, k=k, count=len(hits), hits=[hit_dict(h, view) for h in hits])
+    practices = [practice_of(h).to_dict() for h in hits] if types == [PRACTICE] else None
+    return SimilarResponse(doc_id=doc_id, k=k, count=len(hits), hits=[hit_dict(h, view) for h in hits],
+                           practices=practices)
 
 
 @router.get(

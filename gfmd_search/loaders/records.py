@@ -8,9 +8,9 @@ the files a record describes, and which fields are facets. It lives beside the f
     id = "id"                       # required: the record id (doc id = id_prefix + slug of it)
     title = "title"                 # required
     text = ["summary", "notes"]     # one field or several, written one paragraph each
-    label_text = true               # write each text field after the first as "Field name: value"
+    label_text = true               # write each text field as "Field name: value"
     year = "year"                   # a number, or a date starting with the year ("2025-08-11")
-    source = "source_url"           # the link a hit shows
+    source = "source_url"           # the link a hit shows (the first, for a list)
     doc_type = "type"               # a field; or doc_type_value = "practice" for every record
     files = "documents"             # file names or URLs of the record's files (matched by file name)
     id_prefix = "iom-"
@@ -237,10 +237,10 @@ def record_document(record: dict[str, Any], mapping: RecordMapping, path: Path) 
         raise RecordFieldError(f"field {mapping.id!r} must contain letters or digits, not {record_id!r}")
     title = _scalar(record, mapping.title, required=True)
     paragraphs = []
-    for i, name in enumerate(mapping.text):
+    for name in mapping.text:
         values = _values(record, name)
         if values:
-            label = f"{name.replace('_', ' ').capitalize()}: " if mapping.label_text and i > 0 else ""
+            label = f"{name.replace('_', ' ').capitalize()}: " if mapping.label_text else ""
             paragraphs.append(label + "; ".join(values))
     files = _values(record, mapping.files) if mapping.files else []
     canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
@@ -250,7 +250,7 @@ def record_document(record: dict[str, Any], mapping: RecordMapping, path: Path) 
         pages=[Page(1, "\n\n".join(paragraphs) or title)],
         year=_year(record, mapping.year),
         doc_type=(_scalar(record, mapping.doc_type) if mapping.doc_type else None) or mapping.doc_type_value,
-        source=_scalar(record, mapping.source) if mapping.source else None,
+        source=next(iter(_values(record, mapping.source)), None) if mapping.source else None,
         path=str(path.resolve()),
         content_hash=hashlib.sha256((mapping.digest + canonical).encode()).hexdigest(),
         extra={"record_id": record_id, **({"files": [file_key(f) for f in files]} if files else {})},
