@@ -77,7 +77,7 @@ def test_each_record_becomes_one_document_with_its_fields_and_facets(tmp_path):
     first = docs[0]
     assert first.title == PRACTICES[0]["title"] and first.year == 2012 and first.doc_type == "practice"
     assert first.source == "https://example.org/1"
-    assert first.text == f"Summary: {PRACTICES[0]['summary']}\n\nCountries: Canada; Mexico"
+    assert first.text == f"Summary: {PRACTICES[0]['summary']}\n\nCountries: Canada; Mexico."
     assert first.facets == {"country": ["Canada", "Mexico"], "theme": ["Labour migration", "Circular migration"],
                             "organisation": ["International Labour Organization (ILO)"]}
     assert "organisation" not in docs[1].facets  # an empty list gives no facet

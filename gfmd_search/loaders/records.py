@@ -7,7 +7,7 @@ the files a record describes, and which fields are facets. It lives beside the f
 
     id = "id"                       # required: the record id (doc id = id_prefix + slug of it)
     title = "title"                 # required
-    text = ["summary", "notes"]     # one field or several, written one paragraph each
+    text = ["summary", "notes"]     # one field or several, written one paragraph each (ending in a stop)
     label_text = true               # write each text field as "Field name: value"
     year = "year"                   # a number, or a date starting with the year ("2025-08-11")
     source = "source_url"           # the link a hit shows (the first, for a list)
@@ -241,7 +241,9 @@ def record_document(record: dict[str, Any], mapping: RecordMapping, path: Path) 
         values = _values(record, name)
         if values:
             label = f"{name.replace('_', ' ').capitalize()}: " if mapping.label_text else ""
-            paragraphs.append(label + "; ".join(values))
+            paragraph = label + "; ".join(values)
+            # a closing stop keeps a short field from reading as a heading when chunked
+            paragraphs.append(paragraph if paragraph.endswith((".", "!", "?")) else paragraph + ".")
     files = _values(record, mapping.files) if mapping.files else []
     canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
     return Document(
