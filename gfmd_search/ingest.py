@@ -115,12 +115,15 @@ class Ingestor:
             for doc in documents:
                 content_hash, owner = hashes.get(doc.doc_id, (None, doc.path))
                 if owner != doc.path and owner and Path(owner).exists():
-                    reason = f"record id {doc.extra['record_id']!r} gives document id {doc.doc_id!r}, already used by {owner}"
+                    reason = (f"record id {doc.extra['record_id']!r} gives document id {doc.doc_id!r}, "
+                              f"already used by {owner}")
                     report.skipped.append(Skipped(str(path), reason))
-                elif content_hash == doc.content_hash:
+                    continue
+                if content_hash == doc.content_hash:
                     report.unchanged.append(doc.doc_id)
                 else:
                     changed.append(doc)
+                hashes[doc.doc_id] = (doc.content_hash, doc.path)  # a later file may not take this id
         return changed, ids
 
     def ingest_documents(self, documents: Iterable[Document], progress: bool = True) -> IngestReport:

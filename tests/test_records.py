@@ -249,3 +249,15 @@ def test_an_unknown_facet_name_is_an_error_naming_it(practices_engine):
         engine.search("migration", filters=Filters(where={"colour": ["red"]}))
     # a known facet no document carries is not an error: its counts are empty
     assert engine.search_faceted("migration", ["language"], mode="bm25").facets == {"language": []}
+
+
+def test_a_record_id_already_taken_by_another_file_is_skipped_and_the_first_kept(practices_engine, tmp_path):
+    engine, folder = practices_engine
+    other = tmp_path / "other"
+    other.mkdir()
+    write_records(other, [{**PRACTICES[0], "title": "Another file's record"}, {**PRACTICES[1], "id": "5"}])
+    report = engine.ingest([other], progress=False)
+    assert report.ingested == ["p-5"]
+    assert [s.reason for s in report.skipped] == [
+        f"record id '1' gives document id 'p-1', already used by {(folder / 'practices.jsonl').resolve()}"]
+    assert engine.document("p-1")["title"] == PRACTICES[0]["title"]
