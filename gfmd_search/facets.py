@@ -5,10 +5,11 @@ Where the values come from, per document:
 
 * declared: the facets a record's mapping gives (`Document.facets`), and, for a file a catalogue
   record names, that record's facets (see catalogue.py);
-* `year` and `doc_type` from the document's metadata, `language` from its metadata where known;
-* `country` and `organisation` from the actor mentions of its passages, for a document that
-  declares none of that facet (so a PDF has countries too, and a record's own list is not
-  widened by the names its text happens to mention).
+* `year` and `doc_type` from the document's metadata, `language` from its sidecar where given;
+* `country` (mentions of countries) and `organisation` (every other actor, government bodies
+  included) from the actor mentions of its passages, for a document that declares none of that
+  facet (so a PDF has countries too, and a record's own list is not widened by the names its text
+  happens to mention).
 
 Matching documents (what the counts count): the documents with at least one passage among the
 first `facet_passages` passages the query ranks, in the search's mode and under all its active
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .actors import GOVERNMENT
+from .actors.gazetteer import COUNTRY, get_gazetteer
 from .records import Document, FacetCount, Mention
 
 FACETS = ("year", "doc_type", "language", "country", "organisation", "theme")
@@ -50,21 +51,27 @@ def facet_rows(
         record = (linked or {}).get(doc.doc_id)
         derived: dict[str, list[str]] = {name: list(vs) for name, vs in (record.facets if record else {}).items()
                                          if name not in values}
-        if doc.year is not None:
+        if doc.year is not None and "year" not in values:
             derived["year"] = [str(doc.year)]
-        if doc.doc_type:
+        if doc.doc_type and "doc_type" not in values:
             derived["doc_type"] = [doc.doc_type]
-        language = doc.extra.get("language") or getattr(doc, "language", None)
-        if isinstance(language, str) and language and "language" not in values:
-            derived.setdefault("language", [language])
+        language = doc.extra.get("language")  # a sidecar's "language"
+        if isinstance(language, str) and language.strip() and "language" not in values:
+            derived.setdefault("language", [language.strip()])
         found = mentions_of.get(doc.doc_id, [])
         for name, wanted in (("country", True), ("organisation", False)):
             if name not in values and name not in derived:
-                names = dict.fromkeys(m.name for m in found if (m.type == GOVERNMENT) == wanted)
+                names = dict.fromkeys(m.name for m in found if is_country(m) == wanted)
                 if names:
                     derived[name] = list(names)
         rows.extend((doc.doc_id, name, v, 0) for name, vs in derived.items() for v in vs)
     return rows
+
+
+def is_country(mention: Mention) -> bool:
+    """A mention of a country (not of a government body such as a ministry or agency)."""
+    entity = get_gazetteer().by_name.get(mention.name)
+    return entity.kind == COUNTRY if entity is not None else False
 
 
 def parse_where(pairs: Iterable[str] | None) -> dict[str, list[str]] | None:
