@@ -108,3 +108,26 @@ def test_a_records_donors_count_for_partner_suggestion_through_its_pdf(catalogue
     eu = next((p for p in found if p.name == eu_name), None)
     assert eu is not None and "donor" in eu.roles, [(p.name, p.roles) for p in found]
     assert any(e.doc_id == BRIEF_ID for e in eu.evidence)
+
+
+@pytest.mark.slow
+def test_every_iom_pdf_is_linked_to_the_record_that_lists_it(shared_data, tmp_path, embedder):
+    from gfmd_search.loaders.records import file_key
+
+    records = json.loads((shared_data / "iom-evaluations" / "evaluations.json").read_text(encoding="utf-8"))
+    owner = {file_key(url): r for r in records for url in r["documents"]}
+    mappings = load_settings(CONFIG).record_mappings
+    engine = make_engine(tmp_path / "index", embedder, record_mappings=json.dumps(mappings))
+    report = engine.ingest([shared_data / "iom-evaluations" / "evaluations.json", shared_data / "iom-pdfs"],
+                           progress=False)
+    assert report.skipped == []
+    pdfs = [d for d in engine.searcher().reader.documents() if (d["path"] or "").endswith(".pdf")]
+    assert len(pdfs) == 15
+    table = engine.searcher().reader.facets
+    positions = {d: i for i, d in enumerate(engine.searcher().reader.doc_ids())}
+    facets = table.of_documents(positions[d["doc_id"]] for d in pdfs)
+    for d in pdfs:
+        record = owner[file_key(d["path"])]
+        assert d["extra"]["record"] == f"iom-evaluation-{record['id']}", d["path"]
+        assert d["year"] == record["year"]
+        assert facets[positions[d["doc_id"]]]["country"] == record["countries_covered"], d["path"]

@@ -261,3 +261,12 @@ def test_a_record_id_already_taken_by_another_file_is_skipped_and_the_first_kept
     assert [s.reason for s in report.skipped] == [
         f"record id '1' gives document id 'p-1', already used by {(folder / 'practices.jsonl').resolve()}"]
     assert engine.document("p-1")["title"] == PRACTICES[0]["title"]
+
+
+def test_a_records_file_without_a_mapping_is_skipped_naming_the_sidecar_to_write(tmp_path, embedder):
+    path = tmp_path / "loose.json"
+    path.write_text(json.dumps(PRACTICES))
+    engine = make_engine(tmp_path / "index", embedder, corpus_root=tmp_path)
+    report = engine.ingest([path], progress=False)
+    assert report.ingested == [] and len(report.skipped) == 1
+    assert "no field mapping" in report.skipped[0].reason and "loose.json.mapping.toml" in report.skipped[0].reason

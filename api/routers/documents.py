@@ -79,7 +79,10 @@ def list_documents(engine: Engine = Depends(get_engine), view: IndexView = Depen
 )
 def similar(
     request: Request,
-    doc_id: str = Path(..., description="document identifier", examples=["pfp-bilateral-agreement-on-circular-migration-between-canada"]),
+    doc_id: str = Path(
+        ..., description="document identifier",
+        examples=["pfp-bilateral-agreement-on-circular-migration-between-canada"],
+    ),
     k: int = Query(10, ge=1, description="number of passages (1 to 100)"),
     doc_type: str | None = Query(
         None, description="only documents of this type, one passage each; `practice` also returns the related "

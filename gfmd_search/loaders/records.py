@@ -21,7 +21,8 @@ the files a record describes, and which fields are facets. It lives beside the f
     theme = { field = ["themes", "topics"] }         # several fields into one facet
 
 A record with a bad field is skipped (its line or index and the field named) and the rest go
-in; a CSV without a mapped column is refused as a whole.
+in; a CSV without a mapped column is refused as a whole. The README's "Records files and facets"
+has the sample corpus' mapping.
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ def read_mapping(path: Path, configured: dict[str, dict[str, Any]] | None = None
         return parse_mapping(raw, sidecar)
     if path.name in (configured or {}):
         return parse_mapping(dict(configured[path.name]), f"config record_mappings.{path.name!r}")
-    raise LoadError(path, f"no field mapping: write {sidecar.name} beside it (see the README, Records)")
+    raise LoadError(path, f"no field mapping: write {sidecar.name} beside it "
+                          '(see the README, "Records files and facets")')
 
 
 def parse_mapping(raw: dict[str, Any], origin: Path | str) -> RecordMapping:
@@ -232,9 +234,9 @@ class RecordFieldError(ValueError):
 def record_document(record: dict[str, Any], mapping: RecordMapping, path: Path) -> Document:
     """The Document of one record object (RecordFieldError names a bad field)."""
     record_id = _scalar(record, mapping.id, required=True)
-    doc_id = slugify(mapping.id_prefix + record_id)
     if not slugify(record_id):
         raise RecordFieldError(f"field {mapping.id!r} must contain letters or digits, not {record_id!r}")
+    doc_id = slugify(mapping.id_prefix + record_id)
     title = _scalar(record, mapping.title, required=True)
     paragraphs = []
     for name in mapping.text:
