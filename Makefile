@@ -20,6 +20,7 @@ demo: install
 	$(BIN)/gfmd-search ingest corpus
 	$(BIN)/gfmd-search stats
 	$(BIN)/gfmd-search search "$(QUERY)" --k 5
+	$(BIN)/gfmd-search search "$(QUERY)" --k 5 --doc-type practice --group --facet country --facet theme
 	$(BIN)/gfmd-search partners "$(INITIATIVE)" --k 5
 
 serve: install

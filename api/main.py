@@ -23,7 +23,7 @@ from gfmd_search.store import StoreError
 
 from .errors import add_error_handlers
 from .middleware import MAX_BODY_BYTES, BodySizeLimit, SecurityHeaders
-from .routers import admin, documents, page, partners, search, service
+from .routers import admin, documents, page, partners, practices, search, service
 from .views import Views
 
 log = logging.getLogger("gfmd_search_api")
@@ -35,7 +35,8 @@ Semantic search and partner suggestion over documents of the Global Forum on Mig
 and Development (GFMD): meeting records, roundtable reports and Platform for Partnerships
 practices.
 
-* `GET /search` ranks passages for a query (`dense`, `bm25` or `hybrid`), with filters.
+* `GET /search` ranks passages for a query (`dense`, `bm25` or `hybrid`), with filters and facet counts.
+* `GET /practices` returns the related good practices for a query, practice records as units.
 * `POST /partners` suggests countries and organisations for an initiative, with evidence.
 * `GET /documents/{id}` and `GET /documents/{id}/similar` give a document and its related passages.
 * `GET /files/{path}` serves source files from the corpus root (append `#page=N` for PDFs).
@@ -79,7 +80,7 @@ def create_app(engine: Engine, *, warm_up: bool = True, max_body_bytes: int = MA
     app.state.views = Views()
 
     add_error_handlers(app)
-    for router in (search.router, partners.router, documents.router, admin.router, service.router, page.router):
+    for router in (search.router, practices.router, partners.router, documents.router, admin.router, service.router, page.router):
         app.include_router(router)
     app.mount("/static", page.static_files(), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)

@@ -56,6 +56,11 @@ class HitModel(BaseModel):
     file_url: str | None = Field(
         None, description="link to the source file served by this app, at the passage's page for PDFs"
     )
+    facets: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="the document's facet values besides year and type: country, organisation, theme, "
+        "and those its record declares (a PDF named by a catalogue record shows the record's)",
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -87,6 +92,14 @@ class FiltersModel(BaseModel):
     year_to: int | None = None
     types: list[str] | None = Field(None, description="document types kept")
     sources: list[str] | None = Field(None, description="kept documents whose source contains one of these")
+    where: dict[str, list[str]] | None = Field(None, description="facet filters: any of the values of each facet")
+
+
+class FacetCountModel(BaseModel):
+    """How many matching documents carry one value of a facet."""
+
+    value: str
+    count: int
 
 
 class SearchResponse(BaseModel):
@@ -101,6 +114,35 @@ class SearchResponse(BaseModel):
     took_ms: float = Field(description="server time spent on the search, in milliseconds")
     index_version: str = Field(description="the index version that answered")
     hits: list[HitModel]
+    facets: dict[str, list[FacetCountModel]] | None = Field(
+        None,
+        description="per facet asked for, the count of matching documents per value, most first: the "
+        "documents with a passage among the first `facet_passages` (100) passages the query ranks, "
+        "under the same mode and filters",
+    )
+
+
+class PracticeModel(BaseModel):
+    """A good-practice record, as a unit."""
+
+    doc_id: str
+    title: str
+    year: int | None
+    countries: list[str]
+    partners: list[str]
+    themes: list[str]
+    link: str | None = Field(description="the practice's source page")
+    score: float
+    snippet: str = Field(description="HTML-escaped excerpt with `<mark>` tags")
+
+
+class PracticesResponse(BaseModel):
+    """The answer to `GET /practices`: related good practices for a query."""
+
+    query: str
+    k: int
+    count: int
+    practices: list[PracticeModel]
 
 
 class PartnersRequest(BaseModel):
@@ -249,6 +291,9 @@ class SimilarResponse(BaseModel):
     k: int
     count: int
     hits: list[HitModel]
+    practices: list[PracticeModel] | None = Field(
+        None, description="with `doc_type=practice`: the related good practices, one per record"
+    )
 
 
 class StatsResponse(BaseModel):

@@ -73,7 +73,8 @@ def _build_view(engine: Engine) -> IndexView:
     return IndexView(
         version=engine.version().name,
         documents=len(docs),
-        file_urls={d.doc_id: file_link(d.path, root) for d in docs},
+        # a record has no file of its own to open (its records file holds many): it shows its source link
+        file_urls={d.doc_id: None if "record_id" in d.extra else file_link(d.path, root) for d in docs},
         pdf={d.doc_id for d in docs if (d.path or "").lower().endswith(".pdf")},
         doc_types=facets.doc_types,
         years=list(facets.years),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from gfmd_search.config import FUSIONS, MODES, ConfigError, load_settings
 from gfmd_search.embedding import EmbeddingError
+from gfmd_search.facets import parse_where
 from gfmd_search.records import Filters, IngestReport
 from gfmd_search.search import SearchError
 from gfmd_search.store import StoreError
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from gfmd_search.app import Engine
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
+FACET_VALUES_SHOWN = 15
 
 #: The extra that brings each front end's third-party modules.
 EXTRAS = {"fastapi": "api", "uvicorn": "api", "ranx": "eval", "matplotlib": "eval"}
@@ -73,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--fusion", choices=FUSIONS)
     _filter_args(p)
     p.add_argument("--group", action="store_true", help="best passage per document")
+    p.add_argument("--facet", action="append", help="count matching documents per value of this facet (repeatable)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_search)
 
@@ -110,6 +113,8 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year-to", type=int)
     p.add_argument("--doc-type", action="append", help="document type to keep (repeatable)")
     p.add_argument("--source", action="append", help="keep documents whose source contains this (repeatable)")
+    p.add_argument("--where", action="append", metavar="FACET=VALUE",
+                   help="keep documents with this facet value, e.g. country=Philippines (repeatable)")
 
 
 def _engine(args: argparse.Namespace, **extra: Any) -> Engine:
@@ -122,7 +127,7 @@ def _engine(args: argparse.Namespace, **extra: Any) -> Engine:
 
 
 def _filters(args: argparse.Namespace) -> Filters:
-    return Filters(args.year_from, args.year_to, args.doc_type, args.source)
+    return Filters(args.year_from, args.year_to, args.doc_type, args.source, where=parse_where(args.where))
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -155,9 +160,15 @@ def _report(report: IngestReport, as_json: bool) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    hits = _engine(args, fusion=args.fusion).search(args.query, args.k, args.mode, _filters(args), args.group)
+    engine = _engine(args, fusion=args.fusion)
+    if args.facet:
+        result = engine.search_faceted(args.query, args.facet, args.k, args.mode, _filters(args), args.group)
+        hits = result.hits
+    else:
+        hits = engine.search(args.query, args.k, args.mode, _filters(args), args.group)
     if args.json:
-        print(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
+        shown = result.to_dict() if args.facet else [h.to_dict() for h in hits]
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
         return EXIT_OK
     if not hits:
         print("no results")
@@ -167,7 +178,11 @@ def _search(args: argparse.Namespace) -> int:
         if hit.section:
             print(f"    § {hit.section}")
         print(f"    {_terminal(hit.snippet)}")
+        for facet, values in hit.facets.items():
+            print(f"    {facet}: {', '.join(values)}")
         print(f"    {hit.source}  ({hit.doc_id})")
+    for facet, counts in (result.facets.items() if args.facet else ()):
+        print(f"{facet}: " + ", ".join(f"{c.value} ({c.count})" for c in counts[:FACET_VALUES_SHOWN]))
     return EXIT_OK
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import partners
+from . import partners, practices
 from .config import Settings, load_settings
 from .embedding import Embedder
 from .ingest import Ingestor
@@ -25,6 +25,8 @@ from .records import (
     IngestReport,
     Mention,
     Partner,
+    Practice,
+    SearchResult,
     StoredChunk,
     StoredDocument,
 )
@@ -78,6 +80,18 @@ class Engine:
         """Top passages for a query."""
         return self.searcher().search(query, k, mode, filters, group)
 
+    def search_faceted(
+        self,
+        query: str,
+        facets: list[str],
+        k: int = 10,
+        mode: str | None = None,
+        filters: Filters | None = None,
+        group: bool = False,
+    ) -> SearchResult:
+        """Top passages and the facet counts of the documents matching the query."""
+        return self.searcher().search_faceted(query, facets, k, mode, filters, group)
+
     def partners(
         self,
         text: str,
@@ -88,6 +102,14 @@ class Engine:
     ) -> list[Partner]:
         """Actors ranked by the evidence of the passages relevant to `text`."""
         return partners.suggest(self.searcher(), text, k, types, exclude, filters)
+
+    def practices(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Practice]:
+        """Related good practices for a query: practice records as units."""
+        return practices.for_query(self.searcher(), query, k, filters)
+
+    def similar_practices(self, doc_id: str, k: int = 10) -> list[Practice]:
+        """Related good practices for a document."""
+        return practices.for_document(self.searcher(), doc_id, k)
 
     def ingest(self, paths: Iterable[Path], prune: bool = False, progress: bool = True) -> IngestReport:
         """Ingest files and folders into the index."""
@@ -134,9 +156,9 @@ class Engine:
         years = Counter(d.year for d in docs if d.year is not None)
         return Facets(dict(sorted(types.items())), dict(sorted(years.items())))
 
-    def similar(self, doc_id: str, k: int = 10) -> list[Hit]:
+    def similar(self, doc_id: str, k: int = 10, filters: Filters | None = None, group: bool = False) -> list[Hit]:
         """Passages of other documents closest to this document's own passages."""
-        return self.searcher().similar(doc_id, k)
+        return self.searcher().similar(doc_id, k, filters, group)
 
     def stats(self) -> dict[str, Any]:
         """Counts, model and settings of the live index (JSON-ready)."""

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.7, ge=0, le=1)
     candidates: int = Field(1000, ge=1)
     doc_aggregation: Aggregation = "max"
+    # facets: counts are over the documents of the first `facet_passages` passages a query ranks
+    facet_passages: int = Field(100, ge=1)
+    # records files: field mappings by file name, for files without a .mapping.toml (README, Records)
+    record_mappings: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # partners: the voting model of partners.py. The best point of a grid on the tune split of the
     # IOM evaluation records (eval/results/partners/tune/tuning.md): MAP 0.610 there, against 0.488
     # for the first guesses (50 passages, c=10, prior 1, no association normalisation, stated roles

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import itertools
 import multiprocessing
 import signal
 import sys
@@ -21,11 +22,12 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import actors
+from . import actors, catalogue, facets
 from .chunking import Chunker, embedding_text
 from .config import Settings
 from .embedding import Embedder
 from .loaders import LoadError, find_files, identify, load_document
+from .loaders.records import RECORD_EXTENSIONS, load_records, read_mapping
 from .records import Chunk, Document, IngestReport, Mention, Skipped
 from .store import FORMAT_VERSION, IndexReader, IndexStore, Snapshot, StoreError
 
@@ -81,12 +83,48 @@ class Ingestor:
             root = arg if arg.is_dir() else arg.parent
             files.extend((f, root) for f in found)
             report.skipped.extend(Skipped(str(p), reason) for p, reason in problems)
+        record_files = [path for path, _ in files if path.suffix.lower() in RECORD_EXTENSIONS]
+        files = [(path, root) for path, root in files if path.suffix.lower() not in RECORD_EXTENSIONS]
         with self.store.writing():
             previous = _Previous(self._open_compatible())
+            records, kept = self._changed_records(record_files, previous, report)
             todo = self._changed(files, previous, report)
             gone = [d["doc_id"] for d in previous.rows if prune and d["path"] and not Path(d["path"]).exists()]
-            self._commit(previous, self._load(todo, report), gone, report, progress)
+            gone += [
+                d["doc_id"] for d in previous.rows
+                if prune and d["path"] in kept and d["doc_id"] not in kept[d["path"]]
+            ]
+            self._commit(previous, itertools.chain(records, self._load(todo, report)), gone, report, progress)
         return report
+
+    def _changed_records(
+        self, paths: list[Path], previous: _Previous, report: IngestReport
+    ) -> tuple[list[Document], dict[str, set[str]]]:
+        """The new or changed records of these records files, and {file: ids it holds now}."""
+        hashes = {d["doc_id"]: (d["content_hash"], d["path"]) for d in previous.rows}
+        changed: list[Document] = []
+        ids: dict[str, set[str]] = {}
+        for path in paths:
+            try:
+                documents, problems = load_records(path, read_mapping(path, self.settings.record_mappings))
+            except LoadError as exc:
+                report.skipped.append(Skipped(exc.path, exc.reason))
+                continue
+            report.skipped.extend(Skipped(str(path), f"{p.where}: {p.reason}") for p in problems)
+            ids[str(path.resolve())] = {d.doc_id for d in documents}
+            for doc in documents:
+                content_hash, owner = hashes.get(doc.doc_id, (None, doc.path))
+                if owner != doc.path and owner and Path(owner).exists():
+                    reason = (f"record id {doc.extra['record_id']!r} gives document id {doc.doc_id!r}, "
+                              f"already used by {owner}")
+                    report.skipped.append(Skipped(str(path), reason))
+                    continue
+                if content_hash == doc.content_hash:
+                    report.unchanged.append(doc.doc_id)
+                else:
+                    changed.append(doc)
+                hashes[doc.doc_id] = (doc.content_hash, doc.path)  # a later file may not take this id
+        return changed, ids
 
     def ingest_documents(self, documents: Iterable[Document], progress: bool = True) -> IngestReport:
         """Ingest ready-made Document records (test collections, catalogue rows)."""
@@ -191,8 +229,12 @@ class Ingestor:
         mentions = [
             old_mentions[i] if actors_current else actors.extract_mentions(old_chunks[i].text) for i in keep
         ] + [actors.extract_mentions(c.text) for c in new.chunks]
-        documents = [d for d in old_docs if d.doc_id not in replaced] + new.documents
+        documents, linked = catalogue.link_files([d for d in old_docs if d.doc_id not in replaced] + new.documents)
         chunks = [old_chunks[i] for i in keep] + new.chunks
+        mentions = catalogue.add_catalogue_mentions(chunks, mentions, documents, linked)
+        mentions_of: dict[str, list[Mention]] = {}
+        for chunk, found in zip(chunks, mentions):
+            mentions_of.setdefault(chunk.doc_id, []).extend(found)
         by_id = {d.doc_id: d for d in documents}
         kept_vectors = old_vectors[keep] if keep else np.zeros((0, self.embedder.dimension), np.float32)
         self.store.write(
@@ -203,6 +245,7 @@ class Ingestor:
                 vectors=np.vstack([kept_vectors, new.vectors]),
                 lexical_texts=[embedding_text(by_id[c.doc_id], c, self.settings.context_header) for c in chunks],
                 mentions=mentions,
+                facets=facets.facet_rows(documents, mentions_of, linked),
             )
         )
         report.ingested.extend(d.doc_id for d in new.documents)
@@ -296,5 +339,6 @@ def _documents(results: Iterable[Document | Skipped], report: IngestReport) -> I
 
 def _record_hash(doc: Document) -> str:
     """Content hash of a record: its text and every metadata field."""
-    fields = [doc.title, doc.year, doc.doc_type, doc.meeting, doc.source, sorted(doc.extra.items()), doc.text]
+    fields = [doc.title, doc.year, doc.doc_type, doc.meeting, doc.source, sorted(doc.extra.items()),
+              sorted(doc.facets.items()), doc.text]
     return hashlib.sha256(repr(fields).encode()).hexdigest()

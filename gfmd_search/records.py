@@ -36,6 +36,7 @@ class Document:
     meeting: str | None = None
     content_hash: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    facets: dict[str, list[str]] = field(default_factory=dict)  # declared by a record: facet -> values
 
     @property
     def text(self) -> str:
@@ -89,6 +90,46 @@ class Hit:
     source: str | None
     doc_type: str | None
     text: str
+    facets: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape shared by the CLI and the API."""
+        return asdict(self)
+
+
+@dataclass
+class FacetCount:
+    """How many matching documents carry one value of a facet."""
+
+    value: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    """Hits and, per requested facet, the counts of the matching documents (see facets.py)."""
+
+    hits: list[Hit]
+    facets: dict[str, list[FacetCount]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape shared by the CLI and the API."""
+        return asdict(self)
+
+
+@dataclass
+class Practice:
+    """A good-practice record found for a query or a document: the unit "related good practices" returns."""
+
+    doc_id: str
+    title: str
+    year: int | None
+    countries: list[str]
+    partners: list[str]
+    themes: list[str]
+    link: str | None
+    score: float
+    snippet: str
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape shared by the CLI and the API."""
@@ -162,6 +203,7 @@ class Filters:
     doc_types: list[str] | None = None
     sources: list[str] | None = None
     exclude_doc_ids: list[str] | None = None
+    where: dict[str, list[str]] | None = None  # facet -> values: any value of each facet, every facet
 
 
 @dataclass

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import faiss
 import numpy as np
 
 from .aggregate import by_document
 from .config import MODES, Settings
 from .embedding import Embedder
+from .facets import FacetError
 from .fusion import fuse
-from .records import Filters, Hit
+from .records import Filters, Hit, SearchResult
 from .snippets import query_spans, snippet
 from .store import IndexReader
+
+HIT_FIELDS = ("year", "doc_type")
+"""Facets a hit already shows as fields of its own."""
 
 
 class SearchError(ValueError):
@@ -36,8 +42,7 @@ class Searcher:
             raise SearchError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
         if not query.strip():
             raise SearchError("the query is empty")
-        f = filters or Filters()
-        mask = self.reader.filter_mask(f.year_from, f.year_to, f.doc_types, f.sources, None, f.exclude_doc_ids)
+        mask = self.filter_mask(filters or Filters())
         allowed = self.reader.size if mask is None else int(mask.sum())
         depth = min(max(k, self.settings.candidates), allowed)
         if depth == 0:
@@ -61,34 +66,77 @@ class Searcher:
         order = np.argsort(-fused, kind="stable")[:k]
         return [(int(rows[i]), float(fused[i])) for i in order]
 
+    def filter_mask(self, f: Filters) -> np.ndarray | None:
+        """Boolean mask over chunk rows for the metadata and facet filters; None when unfiltered."""
+        mask = self.reader.filter_mask(f.year_from, f.year_to, f.doc_types, f.sources, None, f.exclude_doc_ids)
+        if not f.where:
+            return mask
+        try:
+            by_facets = self.reader.facets.doc_mask(f.where)[self.reader.chunk_doc_index]
+        except FacetError as exc:
+            raise SearchError(str(exc)) from None
+        return by_facets if mask is None else mask & by_facets
+
     def search(
         self, query: str, k: int = 10, mode: str | None = None, filters: Filters | None = None, group: bool = False
     ) -> list[Hit]:
         """Top passages (or, with `group`, the best passage of each top document) with snippets."""
         if k < 1:
             raise SearchError("k must be at least 1")
-        ranked = self.rank(query, k * 5 if group else k, mode, filters)
-        if group:
-            ranked = [(row, score) for _, row, score in by_document(ranked, self.reader.chunk_doc_index, "max", k)]
-        return self.hits(ranked, query)
+        return self.hits(self._pick(self.rank(query, k * 5 if group else k, mode, filters), k, group), query)
 
-    def similar(self, doc_id: str, k: int = 10) -> list[Hit]:
-        """Passages of other documents nearest the centroid of this document's passages."""
+    def search_faceted(
+        self,
+        query: str,
+        facets: list[str],
+        k: int = 10,
+        mode: str | None = None,
+        filters: Filters | None = None,
+        group: bool = False,
+    ) -> SearchResult:
+        """`search`, plus per facet the counts of the matching documents: those with a passage among
+        the first `facet_passages` the query ranks under the same mode and filters (facets.py)."""
+        if k < 1:
+            raise SearchError("k must be at least 1")
+        table = self.reader.facets
+        try:
+            names = list(dict.fromkeys(table.check(name) for name in facets))
+        except FacetError as exc:
+            raise SearchError(str(exc)) from None
+        depth = self.settings.facet_passages
+        ranked = self.rank(query, max(depth, k * 5 if group else k), mode, filters)
+        matching = np.zeros(table.n_docs, dtype=bool)
+        matching[self.reader.chunk_doc_index[[r for r, _ in ranked[:depth]]]] = True
+        hits = self.hits(self._pick(ranked, k, group), query)
+        return SearchResult(hits, {name: table.counts(matching, name) for name in names})
+
+    def _pick(self, ranked: list[tuple[int, float]], k: int, group: bool) -> list[tuple[int, float]]:
+        """The first `k` passages, or with `group` the best passage of each of the first `k` documents."""
+        if not group:
+            return ranked[:k]
+        return [(row, score) for _, row, score in by_document(ranked, self.reader.chunk_doc_index, "max", k)]
+
+    def similar(self, doc_id: str, k: int = 10, filters: Filters | None = None, group: bool = False) -> list[Hit]:
+        """Passages of other documents (with `group`, one per document) nearest the centroid of this
+        document's passages, under the filters."""
         rows = [c["row"] for c in self.reader.chunks_of(doc_id)]
         if not rows:
             raise SearchError(f"no document {doc_id!r} in the index")
         centroid = self.matrix[rows].mean(axis=0, keepdims=True)
         centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
-        mask = self.reader.filter_mask(exclude_doc_ids=[doc_id])
+        f = filters or Filters()
+        mask = self.filter_mask(replace(f, exclude_doc_ids=[*(f.exclude_doc_ids or []), doc_id]))
         allowed = int(mask.sum()) if mask is not None else self.reader.size
         if allowed == 0:
             return []
-        found, scores = self._dense(centroid.astype(np.float32), min(k, allowed), mask)
-        return self.hits(list(zip(found.tolist(), scores.tolist())), "")
+        found, scores = self._dense(centroid.astype(np.float32), min(k * 5 if group else k, allowed), mask)
+        return self.hits(self._pick(list(zip(found.tolist(), scores.tolist())), k, group), "")
 
     def hits(self, ranked: list[tuple[int, float]], query: str) -> list[Hit]:
         """Hits for ranked chunk rows, with the query's terms marked in the snippets."""
         rows = self.reader.chunk_rows([r for r, _ in ranked])
+        positions = self.reader.chunk_doc_index[[r for r, _ in ranked]].tolist()
+        facets = self.reader.facets.of_documents(positions)
         return [
             Hit(
                 doc_id=c["doc_id"],
@@ -103,8 +151,9 @@ class Searcher:
                 source=c["source"],
                 doc_type=c["doc_type"],
                 text=c["text"],
+                facets={name: v for name, v in facets[position].items() if name not in HIT_FIELDS},
             )
-            for c, (_, score) in zip(rows, ranked)
+            for c, (_, score), position in zip(rows, ranked, positions)
         ]
 
     def _dense(self, query_vector: np.ndarray, depth: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

@@ -31,6 +31,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from .facets import FacetRow, FacetTable
 from .lexical import Analyzer, LexicalIndex
 from .records import Chunk, Document, Mention, Page
 
@@ -56,6 +57,10 @@ CREATE TABLE mentions (
 );
 CREATE INDEX mentions_row ON mentions(row);
 CREATE INDEX mentions_name ON mentions(name);
+CREATE TABLE facets (
+    doc_id TEXT NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL, declared INTEGER NOT NULL
+);
+CREATE INDEX facets_doc ON facets(doc_id);
 """
 
 
@@ -77,6 +82,7 @@ class Snapshot:
     vectors: np.ndarray
     lexical_texts: list[str]
     mentions: list[list[Mention]] = field(default_factory=list)
+    facets: list[FacetRow] = field(default_factory=list)
 
 
 class IndexStore:
@@ -169,12 +175,30 @@ class IndexReader:
         self.size = int(self.vectors.ntotal)
         self.lexical = LexicalIndex.load(version / "lexical", self.analyzer, self.size)
         self.chunk_doc_index, self._doc_rows = self._load_chunk_table()
+        self.facets = self._load_facet_table()
 
     def _load_chunk_table(self) -> tuple[np.ndarray, list[sqlite3.Row]]:
         docs = self._query("SELECT doc_id, year, doc_type, source FROM documents ORDER BY doc_id")
         position = {d["doc_id"]: i for i, d in enumerate(docs)}
         rows = self._query("SELECT doc_id FROM chunks ORDER BY row")
         return np.array([position[r["doc_id"]] for r in rows], dtype=np.int64), docs
+
+    def _load_facet_table(self) -> FacetTable:
+        """Every document's facet values as arrays (an index written before facets has none)."""
+        position = {d["doc_id"]: i for i, d in enumerate(self._doc_rows)}
+        rows = self._query("SELECT doc_id, facet, value FROM facets ORDER BY rowid") if self._has_facets() else []
+        return FacetTable([(position[r["doc_id"]], r["facet"], r["value"]) for r in rows], len(self._doc_rows))
+
+    def _has_facets(self) -> bool:
+        return bool(self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'facets'"))
+
+    def declared_facets(self) -> dict[str, dict[str, list[str]]]:
+        """The facets records declared, per document: {doc_id: {facet: values}}."""
+        out: dict[str, dict[str, list[str]]] = {}
+        if self._has_facets():
+            for r in self._query("SELECT doc_id, facet, value FROM facets WHERE declared = 1 ORDER BY rowid"):
+                out.setdefault(r["doc_id"], {}).setdefault(r["facet"], []).append(r["value"])
+        return out
 
     def _query(self, sql: str, params: tuple | list = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -261,11 +285,13 @@ class IndexReader:
 
     def load_all(self) -> tuple[list[Document], list[Chunk], np.ndarray, list[list[Mention]]]:
         """Every document (pages not kept), chunk, vector and mention, for building the next version."""
+        declared = self.declared_facets()
         documents = [
             Document(
                 doc_id=d["doc_id"], title=d["title"], pages=_empty_pages(d["pages"], d["page_labels"]),
                 year=d["year"], doc_type=d["doc_type"], source=d["source"], path=d["path"],
                 meeting=d["meeting"], content_hash=d["content_hash"], extra=d["extra"],
+                facets=declared.get(d["doc_id"], {}),
             )
             for d in self.documents()
         ]
@@ -319,9 +345,15 @@ def _write_catalogue(path: Path, snap: Snapshot) -> None:
                 for m in found
             ],
         )
+        _write_facets(db, snap.facets)
         db.commit()
     finally:
         db.close()
+
+
+def _write_facets(db: sqlite3.Connection, rows: list[FacetRow]) -> None:
+    """The facet rows of a version: (doc_id, facet, value, declared)."""
+    db.executemany("INSERT INTO facets VALUES (?,?,?,?)", rows)
 
 
 def _fsync_tree(folder: Path) -> None:

@@ -10,18 +10,21 @@ Usage::
 environment variable ``GFMD_SHARED``, else ``../shared`` next to the
 repository root.  ``--out`` defaults to ``corpus/`` in the repository.
 
-What it writes (every file gets a ``<file name>.meta.json`` sidecar):
+What it writes (every document file gets a ``<file name>.meta.json`` sidecar):
 
 * ``seeds/<name>.txt``: the two seed texts, copied with normalised line endings;
 * ``meetings/gfmd-<year>-<place>.md``: one record per GFMD meeting, rewritten
   from the facts (chair, city, dates, theme, each roundtable with its
   co-chairs, team members, non-state partners, coordinators and notes);
   three of them are rendered as multi-page PDFs instead (``PDF_MEETINGS``);
-* ``practices/pfp-<theme>.html``: the Platform for Partnerships practices
-  grouped by theme, one ``<section>`` per practice.
+* ``practices/pfp-practices.jsonl``: the 75 Platform for Partnerships
+  practices as records (countries, partners, themes, source link, and the
+  practice area of ``PRACTICE_GROUPS``), with the field mapping
+  ``pfp-practices.jsonl.mapping.toml`` that makes each one a document.
 
 Every generated document says in its header that it is a sample generated
-from public GFMD facts and not an official GFMD publication.  Nothing is
+from public GFMD facts and not an official GFMD publication (a practice
+record says so with ``"sample": true``).  Nothing is
 added beyond the fields of the facts; records marked ``"uncertain": true``
 are kept and marked "(uncertain)" in the text.
 
@@ -58,7 +61,7 @@ SEED_TITLES = {
     "gfmd-migration-mainstreaming": "GFMD and mainstreaming migration into development strategies",
 }
 
-# Practice groups: slug, title, keywords matched against a practice's themes.
+# Practice areas: slug, name, keywords matched against a practice's themes.
 # A practice goes to the group of its first theme that matches any keyword,
 # trying the groups in this order for each theme.
 PRACTICE_GROUPS = [
@@ -433,105 +436,83 @@ def build_meetings(shared: Path, out: Path, written: list[Path]) -> None:
 
 # --------------------------------------------------------------------------- practices
 
+PRACTICES_FILE = "pfp-practices.jsonl"
+PRACTICE_ID_CHARS = 60
+PRACTICES_MAPPING = """\
+# Field mapping of pfp-practices.jsonl: one document per practice (see the README, "Records files").
+id = "id"
+title = "title"
+text = "summary"
+year = "year"
+source = "source_url"
+doc_type_value = "practice"
 
-def practice_group(practice: dict) -> str:
+[facets]
+country = "countries"
+organisation = "partners"
+theme = "themes"
+area = "area"
+"""
+
+
+def practice_group(practice: dict) -> tuple[str, str]:
+    """(slug, name) of the practice area of a practice's first theme that matches one."""
     for theme in practice["themes"]:
         low = theme.lower()
-        for slug, _, keywords in PRACTICE_GROUPS:
+        for slug, name, keywords in PRACTICE_GROUPS:
             if any(k in low for k in keywords):
-                return slug
-    return PRACTICE_GROUPS[-1][0]
+                return slug, name
+    return PRACTICE_GROUPS[-1][0], PRACTICE_GROUPS[-1][1]
 
 
-NAV = (
-    '<nav class="site-nav">\n'
-    '  <a href="#">GFMD sample corpus</a> |\n'
-    '  <a href="#">Meetings</a> |\n'
-    '  <a href="#">Platform for Partnerships</a> |\n'
-    '  <a href="#">Practices by theme</a> |\n'
-    '  <a href="#">About this sample</a>\n'
-    "</nav>"
-)
-FOOTER = (
-    "<footer>\n"
-    "  <p>gfmd-search sample corpus. Generated from public GFMD facts; "
-    "not an official GFMD publication.</p>\n"
-    "</footer>"
-)
+def practice_id(title: str) -> str:
+    """pfp- and the title's slug, cut at a hyphen to at most PRACTICE_ID_CHARS characters."""
+    slug = slugify(title)
+    if len(slug) > PRACTICE_ID_CHARS:
+        slug = slug[:PRACTICE_ID_CHARS].rsplit("-", 1)[0]
+    return f"pfp-{slug}"
 
 
-def practice_section(p: dict, index: int) -> str:
-    e = lambda s: html.escape(s, quote=True)  # noqa: E731
-    heading = p["title"] + (" (uncertain)" if p.get("uncertain") else "")
-    lines = [f'<section id="practice-{index}">', f"  <h2>{e(heading)}</h2>"]
-    countries = ", ".join(p["countries"]) if p["countries"] else "not named in the source listing"
-    partners = ", ".join(p["partners"]) if p["partners"] else "not named in the source listing"
-    lines.append(f"  <p>Countries: {e(countries)}.</p>")
-    lines.append(f"  <p>Partners: {e(partners)}.</p>")
-    lines.append(f"  <p>Themes: {e(', '.join(p['themes']))}.</p>")
+def practice_summary(p: dict) -> str:
+    """The practice's text: its countries, partners, themes and notes, in sentences."""
+    countries = join_names(p["countries"]) or "not named in the source listing"
+    partners = join_names(p["partners"]) or "not named in the source listing"
+    parts = [f"Countries: {countries}.", f"Partners: {partners}.", f"Themes: {', '.join(p['themes'])}."]
     if p.get("year"):
-        lines.append(f"  <p>Year: {e(str(p['year']))}.</p>")
+        parts.append(f"Year: {p['year']}.")
     if p.get("uncertain"):
-        lines.append("  <p>This practice record is marked uncertain in the source facts.</p>")
+        parts.append("This practice record is marked uncertain in the source facts.")
     if p.get("notes"):
-        lines.append(f"  <p>Notes: {e(sentence(p['notes']))}</p>")
-    url = p["source_url"]
-    lines.append(f'  <p>Source: <a href="{e(url)}">{e(url)}</a></p>')
-    lines.append("</section>")
-    return "\n".join(lines)
+        parts.append(f"Notes: {sentence(p['notes'])}")
+    return " ".join(parts)
 
 
 def build_practices(shared: Path, out: Path, written: list[Path]) -> None:
+    """practices/pfp-practices.jsonl: one record per PfP practice, and its field mapping."""
     practices = json.loads((shared / "data" / "gfmd-facts" / "practices.json").read_text("utf-8"))
-    groups: dict[str, list[dict]] = {slug: [] for slug, _, _ in PRACTICE_GROUPS}
+    lines = []
     for p in practices:
-        groups[practice_group(p)].append(p)
-    for slug, name, _ in PRACTICE_GROUPS:
-        items = groups[slug]
-        if not items:
-            continue
-        doc_id = f"pfp-{slug}"
-        title = f"GFMD Platform for Partnerships: practices on {name} (sample)"
-        intro = (
-            f"This page lists {len(items)} practices shared on the GFMD Platform for "
-            f"Partnerships (PfP) whose themes concern {name}. For each practice it gives "
-            "the countries, the partners and the themes recorded in the PfP listing."
-        )
-        sections = "\n".join(practice_section(p, i) for i, p in enumerate(items, 1))
-        page = (
-            "<!DOCTYPE html>\n"
-            '<html lang="en">\n'
-            "<head>\n"
-            '<meta charset="utf-8">\n'
-            f"<title>{html.escape(title)}</title>\n"
-            "</head>\n"
-            "<body>\n"
-            f"{NAV}\n"
-            "<main>\n"
-            f"<h1>{html.escape(title)}</h1>\n"
-            f'<p class="sample-label">{html.escape(SAMPLE_LABEL)}</p>\n'
-            f"<p>{html.escape(intro)}</p>\n"
-            f"{sections}\n"
-            "</main>\n"
-            f"{FOOTER}\n"
-            "</body>\n"
-            "</html>\n"
-        )
-        dest = out / "practices" / f"{doc_id}.html"
-        write_text(dest, page, written)
-        write_sidecar(
-            dest,
-            {
-                "id": doc_id,
-                "title": title,
-                "year": None,
-                "doc_type": "pfp practices",
-                "meeting": None,
-                "source": items[0]["source_url"],
-                "sample": True,
-            },
-            written,
-        )
+        _, area = practice_group(p)
+        title = p["title"] + (" (uncertain)" if p.get("uncertain") else "")
+        record = {
+            "id": practice_id(p["title"]),
+            "title": title,
+            "summary": practice_summary(p),
+            "countries": p["countries"],
+            "partners": p["partners"],
+            "themes": p["themes"],
+            "area": area,
+            "year": p.get("year"),
+            "source_url": p["source_url"],
+            "sample": True,
+        }
+        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+    ids = [json.loads(line)["id"] for line in lines]
+    if len(ids) != len(set(ids)):
+        raise ValueError("two practices have the same id; lengthen PRACTICE_ID_CHARS")
+    dest = out / "practices" / PRACTICES_FILE
+    write_text(dest, "".join(lines), written)
+    write_text(dest.with_name(dest.name + ".mapping.toml"), PRACTICES_MAPPING, written)
 
 
 # --------------------------------------------------------------------------- main
@@ -587,8 +568,8 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:
             shown = path
         print(f"wrote {shown} ({size} bytes)")
-    docs = sum(1 for p in written if not p.name.endswith(".meta.json"))
-    print(f"{docs} documents, {len(written) - docs} sidecars, {total} bytes in {args.out}")
+    docs = sum(1 for p in written if not p.name.endswith((".meta.json", ".mapping.toml")))
+    print(f"{docs} files, {len(written) - docs} sidecars and mappings, {total} bytes in {args.out}")
     return 0
 
 

@@ -62,7 +62,7 @@ json_values = st.recursive(
     mode=st.one_of(st.none(), st.sampled_from(["dense", "bm25", "hybrid", "", "DENSE", "semantic"])),
     year_from=years,
     year_to=years,
-    types=st.lists(st.one_of(st.sampled_from(["meeting record", "pfp practices", "Overview"]), st.text(max_size=12)), max_size=3),
+    types=st.lists(st.one_of(st.sampled_from(["meeting record", "practice", "Overview"]), st.text(max_size=12)), max_size=3),
     group=st.one_of(st.none(), st.sampled_from(["true", "false", "1", "0", "yes", "maybe"])),
     extra=st.one_of(st.none(), st.sampled_from(["year", "K", "query"])),
 )

@@ -101,7 +101,7 @@ def test_search_partners_and_source_link(browser, server, tmp_path):
     first.locator(".hit__related-list .related li").first.wait_for()
 
     # Follow a source link: it opens the file at the passage's page in a new tab.
-    link = first.locator("a.hit__open")
+    link = page.locator("#hits .hit a.hit__open").first  # practices are records: they link to their source
     href = link.get_attribute("href")
     assert href.startswith("/files/")
     with context.expect_page() as popup_info:
@@ -165,5 +165,42 @@ def test_examples_filters_and_history(browser, server):
     page.go_back()
     page.locator("#hits .hit").first.wait_for()
     assert page.input_value("#q") == first_query
+    assert not errors, errors
+    page.close()
+
+
+def test_facets_narrow_the_results_and_active_filters_can_be_removed(browser, server):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors = _watch(page)
+    page.goto(f"{server.url}/?q=circular+migration+of+workers&group=1")
+    page.wait_for_selector("#hits .hit")
+    country = page.locator("#facets .facet[data-facet=country]")
+    country.wait_for()
+    first = country.locator(".facet__value").first
+    value = first.get_attribute("data-value")
+    count = int(first.locator(".facet__count").inner_text())
+    assert value and count >= 1
+    assert page.locator("#facets .facet[data-facet=theme] .facet__value").count() >= 1
+    assert page.is_hidden("#active-filters")
+
+    first.click()  # narrow to that country
+    page.wait_for_url("**where=country**")
+    chip = page.locator("#active-filters .chip--active")
+    chip.wait_for()
+    assert value in chip.inner_text()
+    page.locator("#hits .hit").first.wait_for()
+    hits = page.locator("#hits .hit")
+    # filters act before ranking, so every document the facet counted is still found (one hit each, up to k)
+    assert hits.count() >= min(count, 10)
+    countries = [hits.nth(i).locator(".hit__facet[data-facet=country]").get_attribute("title") for i in range(hits.count())]
+    assert all(value in c.split(", ") for c in countries), countries
+    assert page.locator("#facets .facet__value[data-facet=country]").evaluate_all(
+        "(nodes) => nodes.map((n) => n.dataset.value)").count(value) == 0  # the chosen value is not offered again
+
+    chip.click()  # remove the filter
+    page.wait_for_selector("#active-filters", state="hidden")
+    assert "where=" not in page.url
+    page.locator("#hits .hit").first.wait_for()
+    assert page.locator("#hits .hit").count() == 10
     assert not errors, errors
     page.close()

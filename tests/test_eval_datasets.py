@@ -144,5 +144,7 @@ def test_real_cranfield(shared_data: Path) -> None:
 def test_gfmd_sample_query_set_judges_real_sidecar_ids() -> None:
     c = load(REPO / "eval" / "queries" / "gfmd-sample", corpus=REPO / "corpus")
     ids = {json.loads(p.read_text())["id"] for p in (REPO / "corpus").rglob("*.meta.json")}
+    practices = REPO / "corpus" / "practices" / "pfp-practices.jsonl"  # one document per record
+    ids |= {json.loads(line)["id"] for line in practices.read_text().splitlines()}
     assert len(c.queries) == 38
     assert {doc for judged in c.qrels.values() for doc in judged} <= ids

@@ -17,7 +17,9 @@ SCRIPT = REPO / "scripts" / "build_sample_corpus.py"
 QUERY_SET = REPO / "eval" / "queries" / "gfmd-sample"
 
 REQUIRED_KEYS = {"id", "title", "year", "doc_type", "meeting", "source", "sample"}
-DOC_TYPES = {"meeting record", "pfp practices", "overview"}
+DOC_TYPES = {"meeting record", "overview"}
+PRACTICES = CORPUS / "practices" / "pfp-practices.jsonl"
+RECORD_FILES = (".jsonl", ".mapping.toml")
 
 
 def _shared_dir() -> Path | None:
@@ -49,7 +51,12 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 def _documents(root: Path) -> list[Path]:
-    return [p for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith(".meta.json")]
+    """The document files (records files and their mappings are not: they hold many documents)."""
+    return [p for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith((".meta.json", *RECORD_FILES))]
+
+
+def _practices() -> list[dict]:
+    return [json.loads(line) for line in PRACTICES.read_text(encoding="utf-8").splitlines()]
 
 
 def _sidecar(doc: Path) -> dict:
@@ -140,8 +147,31 @@ def test_corpus_is_small():
     assert total < 400_000, f"sample corpus is {total} bytes"
 
 
+def test_practices_are_records_with_countries_partners_themes_and_a_link():
+    practices = _practices()
+    assert len(practices) == 75
+    assert len({p["id"] for p in practices}) == 75
+    for p in practices:
+        assert p["id"].startswith("pfp-") and p["title"] and p["sample"] is True
+        assert isinstance(p["countries"], list) and isinstance(p["partners"], list) and p["themes"]
+        assert p["source_url"].startswith(("https://", "http://"))
+        assert p["summary"].startswith("Countries: ")
+
+
+def test_the_practices_mapping_makes_one_document_per_practice():
+    from gfmd_search.loaders.records import load_records, read_mapping
+
+    docs, problems = load_records(PRACTICES, read_mapping(PRACTICES))
+    assert problems == [] and len(docs) == 75
+    labour = next(d for d in docs if d.doc_id == "pfp-bilateral-agreement-on-circular-migration-between-canada")
+    assert labour.doc_type == "practice" and labour.source == "https://gfmd.org/pfp/ppd/migration-management?page=9"
+    assert labour.facets["country"] == ["Mauritius", "Canada"]
+    assert labour.facets["organisation"][0] == "IOM (International Organization for Migration)"
+    assert "Circular labour migration" in labour.facets["theme"]
+
+
 def test_qrels_point_at_existing_documents():
-    ids = {_sidecar(doc)["id"] for doc in _documents(CORPUS)}
+    ids = {_sidecar(doc)["id"] for doc in _documents(CORPUS)} | {p["id"] for p in _practices()}
     queries = [json.loads(line) for line in (QUERY_SET / "queries.jsonl").read_text("utf-8").splitlines() if line]
     query_ids = [q["_id"] for q in queries]
     assert 25 <= len(queries) <= 40

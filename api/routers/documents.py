@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse
 
-from gfmd_search.records import StoredDocument
+from gfmd_search.practices import PRACTICE, practice_of
+from gfmd_search.records import Filters, StoredDocument
 
 from ..checks import check_k, check_params
 from ..deps import EngineDep, SettingsDep, ViewDep, ViewsDep
@@ -63,16 +64,25 @@ def similar(
     engine: EngineDep,
     view: ViewDep,
     views: ViewsDep,
-    doc_id: Annotated[str, Path(description="document identifier", examples=["pfp-labour-mobility"])],
+    doc_id: Annotated[str, Path(
+        description="document identifier", examples=["pfp-bilateral-agreement-on-circular-migration-between-canada"],
+    )],
     k: Annotated[int, Query(ge=1, description="number of passages (1 to 100)")] = 10,
+    doc_type: Annotated[str | None, Query(
+        description="only documents of this type, one passage each; `practice` also returns the related "
+        "good practices as units (countries, partners, link)", examples=["practice"],
+    )] = None,
 ):
-    check_params(request, ("k",))
+    check_params(request, ("k", "doc_type"))
     check_k(k, "query.k", engine.settings)
+    types = view.check_types([doc_type] if doc_type else None, "query.doc_type")
     if engine.document(doc_id) is None:
         raise ApiError(404, f"no document {doc_id!r} in the index")
-    hits = engine.similar(doc_id, k)
+    hits = engine.similar(doc_id, k, Filters(doc_types=types), group=bool(types))
     view = view_covering(views, engine, view, (h.doc_id for h in hits))
-    return SimilarResponse(doc_id=doc_id, k=k, count=len(hits), hits=[hit_dict(h, view) for h in hits])
+    practices = [practice_of(h).to_dict() for h in hits] if types == [PRACTICE] else None
+    return SimilarResponse(doc_id=doc_id, k=k, count=len(hits), hits=[hit_dict(h, view) for h in hits],
+                           practices=practices)
 
 
 @router.get(

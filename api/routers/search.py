@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from gfmd_search.config import Mode
+from gfmd_search.facets import FacetError, parse_where
 from gfmd_search.records import Filters
 
 from ..checks import check_k, check_list, check_params, check_text, check_years
 from ..deps import EngineDep, ViewDep, ViewsDep
-from ..errors import UNAVAILABLE_RESPONSES, response
+from ..errors import UNAVAILABLE_RESPONSES, InvalidInput, response
 from ..models import FiltersModel, SearchResponse
 from ..views import hit_dict, view_covering
 
@@ -24,7 +25,7 @@ router = APIRouter(
     },
 )
 
-PARAMS = ("q", "k", "mode", "year_from", "year_to", "type", "source", "group")
+PARAMS = ("q", "k", "mode", "year_from", "year_to", "type", "source", "group", "facets", "where")
 
 
 @router.get(
@@ -65,6 +66,14 @@ def search(
         list[str] | None, Query(description="keep documents whose source URL contains this (repeatable)")
     ] = None,
     group: Annotated[bool, Query(description="keep only the best passage of each document")] = False,
+    facets: Annotated[list[str] | None, Query(
+        description="count the matching documents per value of this facet (repeatable): year, doc_type, "
+        "language, country, organisation, theme, or one a record mapping declares", examples=[["country"]],
+    )] = None,
+    where: Annotated[list[str] | None, Query(
+        description="keep documents with this facet value, `FACET=VALUE` (repeatable; any value of a "
+        "facet, every facet)", examples=[["country=Philippines"]],
+    )] = None,
 ) -> SearchResponse:
     settings = engine.settings
     check_params(request, PARAMS)
@@ -73,9 +82,16 @@ def search(
     check_years(year_from, year_to, "query")
     types = view.check_types(check_list(doc_type, "query.type"), "query.type")
     sources = check_list(source, "query.source")
-    filters = Filters(year_from=year_from, year_to=year_to, doc_types=types, sources=sources)
+    facet_names = check_list(facets, "query.facets")
+    facet_filters = where_filters(check_list(where, "query.where"))
+    filters = Filters(year_from=year_from, year_to=year_to, doc_types=types, sources=sources, where=facet_filters)
     started = time.perf_counter()
-    hits = engine.search(q, k, mode, filters, group)
+    counts = None
+    if facet_names:
+        result = engine.search_faceted(q, facet_names, k, mode, filters, group)
+        hits, counts = result.hits, {name: [vars(c) for c in found] for name, found in result.facets.items()}
+    else:
+        hits = engine.search(q, k, mode, filters, group)
     took = (time.perf_counter() - started) * 1000
     view = view_covering(views, engine, view, (h.doc_id for h in hits))
     return SearchResponse(
@@ -83,9 +99,18 @@ def search(
         mode=mode or settings.mode,
         k=k,
         group=group,
-        filters=FiltersModel(year_from=year_from, year_to=year_to, types=types, sources=sources),
+        filters=FiltersModel(year_from=year_from, year_to=year_to, types=types, sources=sources, where=facet_filters),
         count=len(hits),
         took_ms=round(took, 2),
         index_version=view.version,
         hits=[hit_dict(h, view) for h in hits],
+        facets=counts,
     )
+
+
+def where_filters(pairs: list[str] | None) -> dict[str, list[str]] | None:
+    """`where=country=Philippines` parameters as facet filters (a malformed one is a 422 naming it)."""
+    try:
+        return parse_where(pairs)
+    except FacetError as exc:
+        raise InvalidInput("query.where", str(exc)) from None

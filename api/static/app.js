@@ -15,8 +15,14 @@
   const partnerStatus = $("#partners-status");
   const partnerTypes = $("#partner-types");
   const template = $("#hit-template");
+  const facetNav = $("#facets");
+  const activeFilters = $("#active-filters");
 
-  const state = { query: "", params: null, partnersFor: null, partners: [], typeFilter: "", seq: 0, pseq: 0 };
+  /* Facets counted beside the hits, in the order shown; a click on a value narrows the search. */
+  const FACETS = [["country", "Country"], ["theme", "Theme"], ["organisation", "Organisation"], ["year", "Year"], ["doc_type", "Type"]];
+  const FACET_VALUES = 8;
+
+  const state = { query: "", params: null, where: [], partnersFor: null, partners: [], typeFilter: "", seq: 0, pseq: 0 };
 
   // ---- helpers -------------------------------------------------------------------------------
 
@@ -104,6 +110,7 @@
       year_to: (data.get("year_to") || "").toString(),
       k: (data.get("k") || "10").toString(),
       group: $("#group").checked,
+      where: state.where,
     };
   }
 
@@ -120,6 +127,7 @@
     ensureOption($("#k"), p.k, `${p.k} results`);
     $("#k").value = p.k || "10";
     $("#group").checked = !!p.group;
+    state.where = p.where || [];
   }
 
   function ensureOption(select, value, label) {
@@ -137,6 +145,7 @@
       year_to: u.get("year_to") || "",
       k: u.get("k") || "10",
       group: u.get("group") === "1" || u.get("group") === "true",
+      where: u.getAll("where"),
       partners: u.get("partners") === "1",
     };
   }
@@ -150,6 +159,7 @@
     if (p.year_to) u.set("year_to", p.year_to);
     if (p.k && p.k !== "10") u.set("k", p.k);
     if (p.group) u.set("group", "1");
+    for (const w of p.where || []) u.append("where", w);
     if (partners) u.set("partners", "1");
     const qs = u.toString();
     return qs ? `?${qs}` : location.pathname;
@@ -161,6 +171,8 @@
     if (p.year_from) u.set("year_from", p.year_from);
     if (p.year_to) u.set("year_to", p.year_to);
     if (p.group) u.set("group", "true");
+    for (const [name] of FACETS) u.append("facets", name);
+    for (const w of p.where || []) u.append("where", w);
     return u;
   }
 
@@ -175,6 +187,7 @@
     const seq = ++state.seq;
     state.query = p.q;
     state.params = p;
+    state.where = p.where || [];
     welcome.hidden = true;
     toggle.hidden = false;
     document.body.classList.add("searching");
@@ -191,6 +204,8 @@
     } catch (error) {
       if (seq !== state.seq) return;
       hitsList.replaceChildren();
+      facetNav.hidden = true;
+      renderActiveFilters(p);
       setStatus(status, error.message, true);
     } finally {
       if (seq === state.seq) hitsList.removeAttribute("aria-busy");
@@ -198,7 +213,52 @@
     if (partnersOpen) loadPartners();
   }
 
+  // ---- facets: counts beside the hits, a click narrows, active filters removable -------------------
+
+  function narrow(pair, add) {
+    const p = Object.assign({}, state.params);
+    const where = (p.where || []).filter((w) => w !== pair);
+    p.where = add ? [...where, pair] : where;
+    runSearch(p, true);
+  }
+
+  function renderActiveFilters(p) {
+    const where = p.where || [];
+    activeFilters.hidden = !where.length;
+    activeFilters.replaceChildren(...where.map((pair) => {
+      const [name, ...rest] = pair.split("=");
+      const label = (FACETS.find(([n]) => n === name) || [name, name])[1];
+      const b = el("button", { type: "button", class: "chip chip--active", "aria-label": `Remove filter ${label}: ${rest.join("=")}` },
+        `${label}: ${rest.join("=")} ×`);
+      b.addEventListener("click", () => narrow(pair, false));
+      return b;
+    }));
+  }
+
+  function renderFacets(data) {
+    const counts = data.facets || {};
+    const active = new Set(state.params.where || []);
+    const groups = [];
+    for (const [name, label] of FACETS) {
+      const values = (counts[name] || []).filter((c) => !active.has(`${name}=${c.value}`)).slice(0, FACET_VALUES);
+      if (!values.length) continue;
+      const list = el("ul", { class: "facet__values" });
+      for (const c of values) {
+        const b = el("button", { type: "button", class: "facet__value", "data-facet": name, "data-value": c.value,
+          title: `Only documents with ${label.toLowerCase()} ${c.value}` },
+          el("span", { class: "facet__label" }, c.value), el("span", { class: "facet__count" }, String(c.count)));
+        b.addEventListener("click", () => narrow(`${name}=${c.value}`, true));
+        list.append(el("li", {}, b));
+      }
+      groups.push(el("section", { class: "facet", "data-facet": name }, el("h3", { class: "facet__title small" }, label), list));
+    }
+    facetNav.hidden = !groups.length;
+    facetNav.replaceChildren(...groups);
+  }
+
   function renderHits(data) {
+    renderActiveFilters(state.params);
+    renderFacets(data);
     const hits = data.hits || [];
     const secs = (data.took_ms / 1000).toFixed(2);
     if (!hits.length) {
@@ -225,6 +285,11 @@
     if (hit.doc_type) meta.append(el("span", { class: "tag" }, hit.doc_type));
     meta.append(el("span", {}, pages(hit)));
     if (hit.section) meta.append(el("span", { class: "section" }, `§ ${hit.section}`));
+    for (const [name, label] of FACETS.slice(0, 3)) {
+      const values = (hit.facets || {})[name];
+      if (values && values.length) meta.append(el("span", { class: "hit__facet", "data-facet": name, title: values.join(", ") },
+        `${label}: ${values.slice(0, 4).join(", ")}${values.length > 4 ? "…" : ""}`));
+    }
     setSnippet(node.querySelector(".hit__snippet"), hit.snippet);
 
     const open = node.querySelector(".hit__open");

@@ -11,6 +11,7 @@ from .base import LoadError, read_bytes
 from .html import load_html
 from .metadata import SIDECAR_SUFFIX, build_document, content_hash, identify, read_sidecar
 from .pdf import load_pdf
+from .records import MAPPING_SUFFIX, RECORD_EXTENSIONS, mapping_path
 from .text import load_text
 
 __all__ = ["SUPPORTED_EXTENSIONS", "LoadError", "find_files", "identify", "load_document"]
@@ -39,20 +40,23 @@ def load_document(path: Path, root: Path | None = None, max_pages: int = 1000) -
 
 def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Supported files under `paths` (folders walked recursively, sorted, hidden files
-    and sidecars skipped) and the (path, reason) of everything that was not taken."""
+    and sidecars skipped) and the (path, reason) of everything that was not taken.
+    Records files (.jsonl, .json, .csv) are taken when named, and in folders when they
+    have a mapping sidecar."""
     found: list[Path] = []
     problems: list[tuple[Path, str]] = []
     for path in map(Path, paths):
         if path.is_dir():
             inside = _walk(path)
-            taken = [f for f in inside if f.suffix.lower() in SUPPORTED_EXTENSIONS]
+            taken = [f for f in inside if f.suffix.lower() in SUPPORTED_EXTENSIONS or _has_mapping(f)]
             found.extend(taken)
-            problems.extend((f, _unsupported(f)) for f in inside if f.suffix.lower() not in SUPPORTED_EXTENSIONS)
+            chosen = set(taken)
+            problems.extend((f, _unsupported(f)) for f in inside if f not in chosen)
             if not taken:
                 problems.append((path, "folder contains no supported files"))
         elif not path.exists():
             problems.append((path, "no such file or folder"))
-        elif path.suffix.lower() in SUPPORTED_EXTENSIONS:
+        elif path.suffix.lower() in SUPPORTED_EXTENSIONS | RECORD_EXTENSIONS:
             found.append(path)
         else:
             problems.append((path, _unsupported(path)))
@@ -65,8 +69,15 @@ def _walk(folder: Path) -> list[Path]:
     for directory, subdirs, names in os.walk(folder):
         subdirs[:] = [d for d in subdirs if not d.startswith(".")]
         base = Path(directory)
-        files.extend(base / n for n in names if not n.startswith(".") and not n.endswith(SIDECAR_SUFFIX))
+        files.extend(
+            base / n for n in names if not n.startswith(".") and not n.endswith((SIDECAR_SUFFIX, MAPPING_SUFFIX))
+        )
     return sorted(files)
+
+
+def _has_mapping(path: Path) -> bool:
+    """A records file with its mapping sidecar beside it."""
+    return path.suffix.lower() in RECORD_EXTENSIONS and mapping_path(path).is_file()
 
 
 def _unsupported(path: Path) -> str:
