@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,11 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gfmd_search.app import Engine
+from gfmd_search.config import Settings
 from gfmd_search.embedding import EmbeddingError
 from gfmd_search.search import SearchError
 from gfmd_search.store import StoreError
@@ -63,8 +66,15 @@ The web page at `/` is built on these same endpoints.
 """
 
 
-def create_app(engine: Engine, *, warm_up: bool = True, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    """The HTTP app over one engine (loaded once, shared by every request)."""
+#: Host names every server answers to; `--host` and the setting `allowed_hosts` add more.
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def create_app(
+    engine: Engine, *, host: str | None = None, warm_up: bool = True, max_body_bytes: int = MAX_BODY_BYTES
+) -> FastAPI:
+    """The HTTP app over one engine (loaded once, shared by every request); it answers only
+    requests whose Host header names this machine, `host` or the setting `allowed_hosts`."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -100,8 +110,16 @@ def create_app(engine: Engine, *, warm_up: bool = True, max_body_bytes: int = MA
     _service_routes(app)
     _page_routes(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(engine.settings, host), www_redirect=False)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def allowed_hosts(settings: Settings, host: str | None = None) -> list[str]:
+    """The Host names answered (others get 400, which stops DNS rebinding); IPv6 literals
+    are also listed in brackets, as a Host header writes them."""
+    names = [*LOCAL_HOSTS, *([host] if host else []), *settings.allowed_hosts]
+    return list(dict.fromkeys(n for name in names for n in ([name, f"[{name}]"] if ":" in name else [name])))
 
 
 def _warm_up(engine: Engine) -> None:
@@ -209,6 +227,15 @@ def _message(error: dict[str, Any]) -> str:
     return str(error.get("msg", "is not valid"))
 
 
+def _unreadable_body(cause: BaseException | None) -> str:
+    """What is wrong with a body the JSON parser gave up on."""
+    if isinstance(cause, RecursionError):
+        return "the JSON body is nested too deeply"
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        return f"a number in the JSON body has more than {sys.get_int_max_str_digits():,} digits"
+    return "the request body could not be read: send UTF-8 encoded JSON"
+
+
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -263,7 +290,7 @@ def _error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no endpoint at {request.url.path}; see /openapi.json or the API page at /api"
         elif exc.status_code == 400 and detail == "There was an error parsing the body":
-            detail = "the request body could not be read: send UTF-8 encoded JSON"
+            detail = _unreadable_body(exc.__cause__)
         elif exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}"
         return _error(exc.status_code, detail, headers=getattr(exc, "headers", None))

@@ -40,6 +40,8 @@ class Settings:
     chunk_overlap: int = 32
     context_header: bool = True
     max_pages: int = 1000
+    max_file_mb: float = 50.0  # larger files are skipped with a message: bounds ingest time and memory
+    follow_links: bool = False  # follow symlinks that lead out of an ingested folder (never loops)
     # lexical and search: chosen on SciFact train queries (eval/results/tuning/scifact-train/tuning.md),
     # checked on Cranfield by cross-validation; candidates=1000 also makes search rank exactly as
     # `gfmd-search eval` measures it.
@@ -83,6 +85,7 @@ class Settings:
     api_token: str | None = None
     max_k: int = 100
     max_query_chars: int = 2000
+    allowed_hosts: tuple[str, ...] = ()  # Host names served besides localhost, 127.0.0.1, ::1 and --host
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given non-None values replaced and coerced."""
@@ -149,6 +152,9 @@ def _coerce(key: str, value: Any, origin: str) -> Any:
         if kind.startswith("dict[str, dict"):
             parsed = json.loads(value) if isinstance(value, str) else dict(value)
             return {str(k): dict(v) for k, v in parsed.items()}
+        if kind.startswith("tuple"):
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(item).strip() for item in items if str(item).strip())
         if kind.startswith("dict"):
             parsed = json.loads(value) if isinstance(value, str) else dict(value)
             return {str(k): float(v) for k, v in parsed.items()}
@@ -162,6 +168,8 @@ def _validate(s: Settings) -> None:
         raise ConfigError(f"setting 'mode' must be one of {', '.join(MODES)}, not {s.mode!r}")
     if s.fusion not in FUSIONS:
         raise ConfigError(f"setting 'fusion' must be one of {', '.join(FUSIONS)}, not {s.fusion!r}")
+    if s.max_file_mb <= 0:
+        raise ConfigError("setting 'max_file_mb' must be greater than 0")
     if s.chunk_overlap >= s.chunk_tokens:
         raise ConfigError("setting 'chunk_overlap' must be smaller than 'chunk_tokens'")
     if not 0.0 <= s.dense_weight <= 1.0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Body, Depends
 
 from gfmd_search.app import Engine
@@ -9,6 +11,8 @@ from gfmd_search.store import StoreError
 
 from ..deps import ApiError, check_list, corpus_root, get_engine, require_token, resolve_corpus_path
 from ..models import ErrorResponse, IngestRequest, IngestResponse, ReloadResponse
+
+log = logging.getLogger("gfmd_search_api")
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_token)])
 
@@ -29,12 +33,14 @@ ERRORS = {
         409: {"model": ErrorResponse, "description": "another ingest is writing the index"},
         413: {"model": ErrorResponse, "description": "the request body is too large"},
         422: {"model": ErrorResponse, "description": "invalid body"},
+        503: {"model": ErrorResponse, "description": "the ingest failed on the server; the previous index is still live"},
     },
     summary="Ingest files of the corpus root",
     description=(
         "Ingests files or folders given relative to the corpus root (the whole root when `paths` is absent) "
         "into a new index version, swapped in atomically: requests in flight finish on the old version, "
-        "later ones see the new one. Needs `Authorization: Bearer <api_token>`."
+        "later ones see the new one. Files that cannot be ingested are listed in `skipped` with the reason. "
+        "Needs `Authorization: Bearer <api_token>`."
     ),
 )
 def ingest(body: IngestRequest = Body(IngestRequest()), engine: Engine = Depends(get_engine)):
@@ -47,6 +53,9 @@ def ingest(body: IngestRequest = Body(IngestRequest()), engine: Engine = Depends
         if "being written" in str(exc):
             raise ApiError(409, str(exc)) from None
         raise
+    except Exception as exc:  # a fault of the server, never of the request: logged, answered 503
+        log.exception("ingest of %s failed", paths)
+        raise ApiError(503, f"the ingest failed on the server ({exc}); the previous index version is still live") from None
     live = engine.store.current()
     return IngestResponse(**report.to_dict(), index_version=live.name if live else None)
 
