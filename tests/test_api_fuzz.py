@@ -30,7 +30,7 @@ def app(sample_engine):
 @pytest.fixture(scope="module")
 def client(app):
     # raise_server_exceptions: an unhandled error fails the test loudly instead of answering 500
-    with TestClient(app, raise_server_exceptions=True) as c:
+    with TestClient(app, base_url="http://localhost", raise_server_exceptions=True) as c:
         yield c
 
 
