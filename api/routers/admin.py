@@ -33,7 +33,7 @@ ERRORS = {
         409: {"model": ErrorResponse, "description": "another ingest is writing the index"},
         413: {"model": ErrorResponse, "description": "the request body is too large"},
         422: {"model": ErrorResponse, "description": "invalid body"},
-        503: {"model": ErrorResponse, "description": "the ingest failed on the server; the previous index is still live"},
+        503: {"model": ErrorResponse, "description": "the ingest failed on the server; the old index stays live"},
     },
     summary="Ingest files of the corpus root",
     description=(
@@ -55,7 +55,8 @@ def ingest(body: IngestRequest = Body(IngestRequest()), engine: Engine = Depends
         raise
     except Exception as exc:  # a fault of the server, never of the request: logged, answered 503
         log.exception("ingest of %s failed", paths)
-        raise ApiError(503, f"the ingest failed on the server ({exc}); the previous index version is still live") from None
+        detail = f"the ingest failed on the server ({exc}); the previous index version is still live"
+        raise ApiError(503, detail) from None
     live = engine.store.current()
     return IngestResponse(**report.to_dict(), index_version=live.name if live else None)
 
