@@ -33,11 +33,16 @@ def write(evaluation: Evaluation, out: Path, command: str) -> list[Path]:
     return written
 
 
-def table(metrics: dict[str, dict[str, float]], marks: dict[str, dict[str, str]] | None = None) -> str:
-    """A Markdown table: one row per run, one column per metric."""
-    lines = ["| run | " + " | ".join(METRICS) + " |", "|---|" + "---:|" * len(METRICS)]
+def table(
+    metrics: dict[str, dict[str, float]],
+    marks: dict[str, dict[str, str]] | None = None,
+    columns: dict[str, str] | None = None,
+) -> str:
+    """A Markdown table: one row per run, one column per metric (`columns`: metric -> heading)."""
+    columns = columns or {m: m for m in METRICS}
+    lines = ["| run | " + " | ".join(columns.values()) + " |", "|---|" + "---:|" * len(columns)]
     for name, values in metrics.items():
-        cells = [f"{values[m]:.4f}{(marks or {}).get(name, {}).get(m, '')}" for m in METRICS]
+        cells = [f"{values[m]:.4f}{(marks or {}).get(name, {}).get(m, '')}" for m in columns]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -19,18 +19,17 @@ from tqdm.auto import tqdm
 
 from gfmd_search.app import Engine
 from gfmd_search.config import MODES, Settings
-from gfmd_search.embedding import Embedder
 from gfmd_search.ingest import EMBEDDING_SETTINGS, LEXICAL_SETTINGS
 from gfmd_search.records import Document, IngestReport, Page
 from gfmd_search.search import Searcher
 
+from .cache import DEFAULT_CACHE, index_folder
 from .datasets import Collection, CorpusDoc, Qrels, Run
 
 METRICS = ("ndcg@10", "recall@100", "mrr@10", "map@100")
 CHUNK_DEPTH = 1000
 """Chunk rows retrieved per query: enough to fill the document top 100."""
 DOC_DEPTH = 100
-DEFAULT_CACHE = Path("eval/cache")
 
 Aggregate = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 
@@ -136,13 +135,7 @@ def build_index(
 
 def index_dir(collection: Collection, settings: Settings, cache: Path = DEFAULT_CACHE) -> Path:
     """The cache folder of a collection's index: keyed by corpus, model and embedding settings."""
-    parts = [
-        collection.name,
-        _source_key(collection.source),
-        Embedder(settings.model, "cpu").fingerprint,
-        *(f"{k}={getattr(settings, k)}" for k in EMBEDDING_SETTINGS),
-    ]
-    return Path(cache) / f"{collection.name}-{hashlib.sha256(repr(parts).encode()).hexdigest()[:12]}"
+    return index_folder(cache, collection.name, _source_key(collection.source), settings)
 
 
 def as_document(doc: CorpusDoc) -> Document:

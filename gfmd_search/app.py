@@ -16,7 +16,7 @@ from . import partners, practices
 from .config import Settings, load_settings
 from .embedding import Embedder
 from .ingest import Ingestor
-from .records import Document, Filters, Hit, IngestReport, Partner, Practice, SearchResult
+from .records import Document, Filters, Hit, IngestReport, Practice, SearchResult
 from .search import Searcher
 from .store import IndexStore
 
@@ -33,6 +33,11 @@ class Engine:
     @cached_property
     def embedder(self) -> Embedder:
         return Embedder(self.settings.model, self.settings.device, self.settings.batch_size)
+
+    @cached_property
+    def partner_model(self) -> partners.ModelChoice:
+        """The partner model the `partner_model` setting names (the voting model if a ranker fails to load)."""
+        return partners.choose_model(self.settings.partner_model)
 
     def searcher(self) -> Searcher:
         """The searcher over the live index version, reopened when an ingest swapped it."""
@@ -70,9 +75,9 @@ class Engine:
         types: list[str] | None = None,
         exclude: list[str] | None = None,
         filters: Filters | None = None,
-    ) -> list[Partner]:
-        """Actors ranked by the evidence of the passages relevant to `text`."""
-        return partners.suggest(self.searcher(), text, k, types, exclude, filters)
+    ) -> partners.Suggestions:
+        """Actors ranked by the evidence of the passages and documents relevant to `text`."""
+        return partners.suggest(self.searcher(), text, k, types, exclude, filters, self.partner_model)
 
     def practices(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Practice]:
         """Related good practices for a query: practice records as units."""
@@ -124,4 +129,5 @@ class Engine:
             "dimension": m["dimension"],
             "settings": m["settings"],
             "bytes": size,
+            "partner_model": self.partner_model.describe(),
         }

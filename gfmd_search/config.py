@@ -63,6 +63,9 @@ class Settings:
     # for the first guesses (50 passages, c=10, prior 1, no association normalisation, stated roles
     # 1.5). `none` weighs a mention with no stated role.
     partner_passages: int = 100
+    # which partner model answers: "default" (the learned ranker shipped in gfmd_search/data/),
+    # "voting" (the voting model), or the path of a ranker file (partners/ranker.py)
+    partner_model: str = "default"
     partner_evidence: int = 3
     partner_relevance: str = "rank"
     partner_rank_c: float = 2.0
