@@ -314,6 +314,10 @@ class StatsResponse(BaseModel):
     dimension: int
     settings: dict[str, Any] = Field(description="the settings the index was built with")
     bytes: int = Field(description="size of the live version on disk")
+    partner_model: dict[str, str | None] = Field(
+        description="the partner model in use (`model`: `learned ranker <version>` or `voting`), its `file`, "
+        "and the `problem` that made a saved ranker unusable, if any"
+    )
     doc_types: dict[str, int] = Field(description="documents per document type")
     years: list[int] = Field(description="distinct document years, ascending")
     limits: dict[str, int] = Field(description="request limits of this server (`max_k`, `max_query_chars`, …)")

@@ -83,6 +83,7 @@ def test_search_partners_and_source_link(browser, server, tmp_path):
     if partner_cards.count():
         card = partner_cards.first
         assert card.locator(".partner__name").inner_text().strip()
+        assert card.locator(".partner__why").inner_text().strip()  # the explanation line
         card.locator("summary").click()
         evidence = card.locator(".evidence li").first
         evidence.wait_for()

@@ -53,8 +53,9 @@ def neighbour_vote(
         name: sum(v.role_score[r] for r in roles)
         for name, v in votes(table, index.nearest(text, k, allowed)).items()
     }
-    voted = [n for n, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])) if s > 0]
-    rest = [n for n in role_popularity(table.counts(leave_out), roles, len(table.types)) if n not in set(voted)]
+    voted = [n for n, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])) if s > 0][:depth]
+    seen = set(voted)
+    rest = [n for n in role_popularity(table.counts(leave_out), roles, depth + len(voted)) if n not in seen]
     return (voted + rest)[:depth]
 
 

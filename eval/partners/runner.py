@@ -36,16 +36,18 @@ class Task:
 
     name: str
     roles: tuple[str, ...]
+    role_baseline: str
+    """The recorded name of the task's role-popularity baseline."""
     hold_back: bool
     """Each query is a document of the index, filtered out while it is predicted."""
 
     def system(self, baseline: str) -> str:
-        """The recorded name of a baseline (`popularity-donor-role` for the IOM task's role popularity)."""
-        return f"popularity-{'-'.join(self.roles)}-role" if baseline == "role-popularity" else baseline
+        """The recorded name of a baseline."""
+        return self.role_baseline if baseline == "role-popularity" else baseline
 
 
-IOM = Task("iom", ("donor",), hold_back=False)
-ROUNDTABLES = Task("roundtables", ("co-chair", "team member"), hold_back=True)
+IOM = Task("iom", ("donor",), "popularity-donor-role", hold_back=False)
+ROUNDTABLES = Task("roundtables", ("co-chair", "team member"), "popularity-team-role", hold_back=True)
 
 
 @dataclass

@@ -73,6 +73,8 @@ def fit(data: Examples, objective: str, c: float, rows: np.ndarray | None = None
     scaler = StandardScaler().fit(data.x[rows])
     scaler.scale_[scaler.scale_ == 0] = 1.0
     z, y, query = scaler.transform(data.x[rows]), data.y[rows], data.query[rows]
+    if len(set(y.tolist())) < 2:  # nothing to tell apart: every candidate scores alike
+        return scaler, np.zeros(z.shape[1]), 0.0
     if objective == "pointwise":
         model = LogisticRegression(C=c, max_iter=5000).fit(z, y)
         return scaler, model.coef_[0], float(model.intercept_[0])

@@ -64,11 +64,14 @@ def phrase(feature: str, facts: Facts) -> str:
 
 
 def explain_candidate(candidate: Candidate, contributions: dict[str, float], top: int = 3) -> list[str]:
-    """The phrases of the `top` features that raised a candidate's score most (repeats merged)."""
+    """The phrases of the `top` features present for a candidate that raised its score most (repeats
+    merged); a feature that is absent (0) says nothing about the actor and is not put into words."""
     out: list[str] = []
     for feature, value in sorted(contributions.items(), key=lambda kv: -kv[1]):
         if value <= 0 or len(out) == top:
             break
+        if not candidate.values.get(feature):
+            continue
         words = phrase(feature, candidate.facts)
         if words not in out:
             out.append(words)
