@@ -25,6 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
 from gfmd_search.app import Engine
+from gfmd_search.partners import retrieve
 from gfmd_search.partners.features import FEATURES, candidates
 from gfmd_search.partners.ranker import LinearRanker
 from gfmd_search.records import Filters
@@ -51,20 +52,31 @@ class Examples:
     names: list[str]
 
 
-def examples(engine: Engine, queries: dict[str, str], judged: Judged, k: int, progress: bool = False) -> Examples:
-    """Every training query's candidates and features, its own document held back."""
-    searcher = engine.searcher()
-    rows, labels, owner, names = [], [], [], []
+def examples(engine: Engine, queries: dict[str, str], judged: Judged, ks: tuple[int, ...],
+             progress: bool = False) -> dict[int, Examples]:
+    """Every training query's candidates and features for each number `k` of voting neighbours,
+    its own document held back."""
+    searcher, settings = engine.searcher(), engine.settings
+    rows: dict[int, list[np.ndarray]] = {k: [] for k in ks}
+    labels: dict[int, list[bool]] = {k: [] for k in ks}
+    owner: dict[int, list[int]] = {k: [] for k in ks}
+    names: dict[int, list[str]] = {k: [] for k in ks}
     qids = list(queries)
-    for i, qid in enumerate(tqdm(qids, desc=f"Features (k={k})", disable=not progress)):
-        found = candidates(searcher, queries[qid], engine.settings, k, Filters(exclude_doc_ids=[qid]))
-        if found.items:
-            rows.append(found.matrix(list(FEATURES)))
-        labels += [c.name in judged[qid] for c in found.items]
-        owner += [i] * len(found.items)
-        names += [c.name for c in found.items]
-    x = np.vstack(rows) if rows else np.zeros((0, len(FEATURES)))
-    return Examples(x, np.array(labels, dtype=int), np.array(owner, dtype=int), qids, names)
+    for i, qid in enumerate(tqdm(qids, desc="Features of the training queries", disable=not progress)):
+        held = Filters(exclude_doc_ids=[qid])
+        passages = retrieve(searcher, queries[qid], settings.partner_passages, held)
+        for k in ks:
+            found = candidates(searcher, queries[qid], settings, k, held, passages=passages)
+            if found.items:
+                rows[k].append(found.matrix(list(FEATURES)))
+            labels[k] += [c.name in judged[qid] for c in found.items]
+            owner[k] += [i] * len(found.items)
+            names[k] += [c.name for c in found.items]
+    return {
+        k: Examples(np.vstack(rows[k]) if rows[k] else np.zeros((0, len(FEATURES))), np.array(labels[k], dtype=int),
+                    np.array(owner[k], dtype=int), qids, names[k])
+        for k in ks
+    }
 
 
 def fit(data: Examples, objective: str, c: float, rows: np.ndarray | None = None) -> tuple[StandardScaler, np.ndarray, float]:
@@ -117,7 +129,7 @@ def cross_validate(data: dict[int, Examples], judged: Judged, grid: dict[str, tu
 def train(engine: Engine, queries: dict[str, str], judged: Judged, grid: dict[str, tuple[Any, ...]] = GRID,
           folds: int = FOLDS, progress: bool = False) -> tuple[LinearRanker, list[dict[str, Any]]]:
     """The ranker of the best cross-validated settings, fitted on every training query, and the CV table."""
-    data = {k: examples(engine, queries, judged, k, progress) for k in grid["neighbours"]}
+    data = examples(engine, queries, judged, tuple(grid["neighbours"]), progress)
     table = cross_validate(data, judged, grid, folds)
     best = table[0]
     ex = data[best["neighbours"]]

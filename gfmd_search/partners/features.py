@@ -34,7 +34,7 @@ from ..search import Searcher
 from .actor_table import NO_ROLE, STATED, ActorTable, actor_table
 from .neighbours import NeighbourVote, neighbour_index, votes
 from .selection import Keep
-from .voting import Support, Tally, idf_prior, retrieve, vote
+from .voting import Passages, Support, Tally, idf_prior, retrieve, vote
 
 VOTE_ROLES = (*ROLES, NO_ROLE)
 COUNT_ROLES = (*ROLES, STATED)
@@ -80,13 +80,15 @@ def candidates(
     k_neighbours: int,
     filters: Filters | None = None,
     keep: Keep | None = None,
+    passages: Passages | None = None,
 ) -> Candidates:
-    """Every actor the retrieved passages or the `k_neighbours` nearest documents name, with features."""
+    """Every actor the retrieved passages or the `k_neighbours` nearest documents name, with features.
+    `passages`, when given, are the text's retrieved passages (one retrieval for several `k_neighbours`)."""
     reader = searcher.reader
     table = actor_table(reader)
     f = filters or Filters()
     counts = table.counts(f.exclude_doc_ids or ())
-    passages = retrieve(searcher, text, settings.partner_passages, filters)
+    passages = passages or retrieve(searcher, text, settings.partner_passages, filters)
     tallies = {t.name: t for t in vote(passages, settings, idf_prior(counts.documents, counts.df, settings.partner_prior), keep)}
     rank_of = {row: i for i, (row, _) in enumerate(passages.ranked, 1)}
     nearest = neighbour_index(reader).nearest(text, k_neighbours, _allowed_documents(searcher, f, len(table.doc_ids)))
