@@ -143,6 +143,8 @@ def test_a_missing_ranker_file_falls_back(tmp_path):
     choice = choose_model(str(tmp_path / "absent.json"))
     assert choice.ranker is None and "no such file" in choice.problem and choice.name == "voting"
     assert choose_model("voting").describe() == {"model": "voting", "file": None, "problem": None}
+    shipped = choose_model("ranker")  # the ranker in the package loads and is versioned
+    assert shipped.ranker is not None and shipped.problem is None and shipped.name.startswith("learned ranker 20")
 
 
 @pytest.mark.parametrize("learned", [True, False])

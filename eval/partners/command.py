@@ -57,7 +57,7 @@ def run(args: Any, settings: Settings) -> int:
             (args.out / "tuning.md").write_text(text)
             print(f"wrote {args.out}/")
         return 0
-    choice = choose_model(settings.partner_model)
+    choice = choose_model("ranker" if settings.partner_model == "voting" else settings.partner_model)
     models = ({"ranker": choice} if choice.ranker else {}) | {"voting": ModelChoice(None)}
     if choice.ranker is None:
         print(f"no learned ranker ({choice.problem or 'partner_model is voting'}): evaluating the voting model")

@@ -1,8 +1,8 @@
 """The learned ranker: a linear model over the features of features.py, saved as versioned JSON.
 
 It is trained with scikit-learn by the partner evaluation (``gfmd-search eval-partners --train-ranker``)
-and shipped in the package (`PACKAGED`); the `partner_model` setting picks it (``default``), another
-file (a path) or the voting model (``voting``). A file that is missing, unreadable, of another
+and shipped in the package (`PACKAGED`); the `partner_model` setting picks it (``ranker``), another
+file (a path) or the voting model (``voting``, the default). A file that is missing, unreadable, of another
 format or that needs features this code does not compute is reported, and the voting model answers.
 
 score(a) = sigmoid(bias + Σ_f weight_f · (x_f - mean_f) / scale_f); each term is a feature's
@@ -27,7 +27,7 @@ FORMAT = 1
 """The file format; a file of another format is incompatible."""
 PACKAGED = Path(__file__).resolve().parent.parent / "data" / "partner_ranker.json"
 VOTING = "voting"
-DEFAULT = "default"
+PACKAGED_NAME = "ranker"
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +121,11 @@ class ModelChoice:
 
 
 def choose_model(setting: str) -> ModelChoice:
-    """The model the `partner_model` setting names: ``voting``, ``default`` (the packaged ranker) or a
+    """The model the `partner_model` setting names: ``voting``, ``ranker`` (the packaged ranker) or a
     path to a ranker file. A ranker that cannot be loaded is logged, and the voting model answers."""
     if setting == VOTING:
         return ModelChoice(None)
-    path = PACKAGED if setting == DEFAULT else Path(setting)
+    path = PACKAGED if setting == PACKAGED_NAME else Path(setting)
     try:
         return ModelChoice(LinearRanker.load(path), path)
     except RankerError as exc:
