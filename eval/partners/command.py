@@ -11,7 +11,7 @@ from gfmd_search.config import Settings
 from gfmd_search.partners import ModelChoice, choose_model
 
 from .records import iom_queries, load_records, record_document
-from .report import ranker_report, report, table, tuning_json, tuning_report, write_outputs
+from .report import ranker_report, table, tuning_json, tuning_report, write_outputs
 from .runner import Outcome, cached_engine, evaluate_iom, evaluate_roundtables
 from .splits import ensure_split, split_files
 from .training import train
