@@ -58,7 +58,7 @@ class Settings:
     facet_passages: int = 100
     # records files: field mappings by file name, for files without a .mapping.toml (README, Records)
     record_mappings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # partners: the voting model of partners.py. The best point of a grid on the tune split of the
+    # partners: the voting model of partners/voting.py. The best point of a grid on the tune split of the
     # IOM evaluation records (eval/results/partners/tune/tuning.md): MAP 0.610 there, against 0.488
     # for the first guesses (50 passages, c=10, prior 1, no association normalisation, stated roles
     # 1.5). `none` weighs a mention with no stated role.
