@@ -46,6 +46,7 @@ import unicodedata
 from pathlib import Path
 
 from gfmd_search.meetings import (
+    join_names,
     meeting_label,
     meeting_place,
     roundtable_heading,
