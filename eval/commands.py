@@ -10,8 +10,8 @@ from typing import Any
 
 MakeEngine = Callable[..., Any]
 NEIGHBOURS_K = 10
-"""Records that vote in the nearest-neighbour partner baseline: the best k on the tune split
-(eval/results/partners/tune/tuning.md)."""
+"""Records that vote in the nearest-neighbour partner baseline: issue 13's k. `--tune` measures every k
+on the tune split; that run is not recorded yet (eval/results/partners/README.md)."""
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser, make_engine: MakeEngine) -> None:
@@ -145,7 +145,7 @@ def _add_eval_partners(sub: Any, common: argparse.ArgumentParser, make_engine: M
     p.add_argument("--train-ranker", type=Path, metavar="FILE",
                    help="train the learned ranker on the --train records (cross-validated) and save it to FILE")
     p.add_argument("--neighbours", type=int, default=NEIGHBOURS_K,
-                   help=f"records that vote in the nearest-neighbour baseline (default {NEIGHBOURS_K}, chosen with --tune)")
+                   help=f"records that vote in the nearest-neighbour baseline (default {NEIGHBOURS_K}; --tune measures others)")
     p.add_argument("--make-split", type=Path, metavar="DIR",
                    help="write train/test/tune-train/tune-test record files of the committed split to DIR")
     p.add_argument("--data", type=Path, default=Path("../shared/data/iom-evaluations/evaluations.json"),
