@@ -11,6 +11,7 @@ from typing import Any
 from gfmd_search.config import MODES
 
 from .datasets import Qrels, Run, trec
+from .markdown import markdown_table
 from .runner import METRICS, Evaluation, ranx_run
 
 P_VALUE = 0.05
@@ -40,11 +41,13 @@ def table(
 ) -> str:
     """A Markdown table: one row per run, one column per metric (`columns`: metric -> heading)."""
     columns = columns or {m: m for m in METRICS}
-    lines = ["| run | " + " | ".join(columns.values()) + " |", "|---|" + "---:|" * len(columns)]
-    for name, values in metrics.items():
-        cells = [f"{values[m]:.4f}{(marks or {}).get(name, {}).get(m, '')}" for m in columns]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    rows = [
+        [name, *(f"{values[m]:.4f}{(marks or {}).get(name, {}).get(m, '')}" for m in columns)]
+        for name, values in metrics.items()
+    ]
+    return "
+".join(markdown_table(["run", *columns.values()], rows)) + "
+"
 
 
 def significance(qrels: Qrels, runs: dict[str, Run]) -> dict[str, Any]:
@@ -87,13 +90,13 @@ def markdown(metrics: dict[str, dict[str, float]], summary: dict[str, Any], test
             f"Runs are lettered {', '.join(f'{letters[n]} = {n}' for n in names)}. A letter after a score: "
             f"significantly better than that run (paired Student t-test over queries, p < {P_VALUE}).",
             "",
-            "| metric | pair | p-value |",
-            "|---|---|---:|",
         ]
-        for m in METRICS:
-            for i, a in enumerate(names):
-                for b in names[i + 1 :]:
-                    lines.append(f"| {m} | {a} vs {b} | {tests[a]['comparisons'][b][m]:.4g} |")
+        pairs = [(m, a, b) for m in METRICS for i, a in enumerate(names) for b in names[i + 1 :]]
+        lines += markdown_table(
+            ["metric", "pair", "p-value"],
+            [(m, f"{a} vs {b}", f"{tests[a]['comparisons'][b][m]:.4g}") for m, a, b in pairs],
+            "llr",
+        )
         lines.append("")
     lines += ["## Settings", "", "```json", json.dumps(s["settings"], indent=2), "```", ""]
     return "\n".join(lines)

@@ -22,7 +22,7 @@ from gfmd_search.partners.actor_table import actor_table
 from gfmd_search.partners.neighbours import neighbour_index
 from gfmd_search.records import Document, Filters
 
-from ..cache import DEFAULT_CACHE, index_folder
+from ..cache import DEFAULT_CACHE, cache_dir, documents_key
 from .baselines import neighbour_vote, popularity, role_popularity
 from .records import UNRESOLVED, Judged, Record, iom_queries, record_document, roundtable_sessions
 from .scoring import DEPTH, Ranking, score, significance
@@ -64,8 +64,7 @@ def cached_engine(
     name: str, documents: list[Document], settings: Settings, cache: Path = DEFAULT_CACHE, progress: bool = False
 ) -> Engine:
     """An engine over a cached index of `documents` (keyed by their ids and text); a re-run embeds nothing."""
-    content = sorted((d.doc_id, hashlib.sha256(d.text.encode()).hexdigest()) for d in documents)
-    folder = index_folder(cache, f"partners-{name}", hashlib.sha256(repr(content).encode()).hexdigest(), settings)
+    folder = cache_dir(name, documents_key(documents), settings, cache, prefix="partners-")
     engine = Engine(settings.with_overrides(index_dir=folder))
     engine.ingest_documents(documents, progress=progress)
     return engine

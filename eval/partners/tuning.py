@@ -6,7 +6,6 @@ query at the largest depth of the grid, and each grid point re-votes them.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from pathlib import Path
 from typing import Any
@@ -43,8 +42,7 @@ def grid_settings(settings: Settings, point: dict[str, Any]) -> Settings:
     """The settings of one grid point."""
     how, c = point["relevance"]
     roles = {role: point["role_weight"] for role in settings.role_weights if role != "none"}
-    return dataclasses.replace(
-        settings,
+    return settings.with_overrides(
         partner_passages=point["partner_passages"],
         partner_relevance=how,
         partner_rank_c=c,

@@ -14,11 +14,11 @@
 from __future__ import annotations
 
 from .ranker import ModelChoice, RankerError, choose_model
-from .selection import actor_filter, resolve_exclude, resolve_types
+from .selection import UnknownActorType, actor_filter, resolve_exclude, resolve_types
 from .suggest import Suggestions, suggest
 from .voting import Passages, idf_prior, relevance_weights, retrieve, vote
 
 __all__ = [
-    "ModelChoice", "Passages", "RankerError", "Suggestions", "actor_filter", "choose_model", "idf_prior",
+    "ModelChoice", "Passages", "RankerError", "Suggestions", "UnknownActorType", "actor_filter", "choose_model", "idf_prior",
     "relevance_weights", "resolve_exclude", "resolve_types", "retrieve", "suggest", "vote",
 ]

@@ -12,11 +12,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..records import Mention
+from ..records import NO_ROLE, Mention
 from ..store import IndexReader
 
-NO_ROLE = "none"
-"""The role key of a mention with no stated role (as in the `role_weights` setting)."""
 STATED = "stated"
 """The role key that counts a document naming an actor in any stated role."""
 

@@ -22,6 +22,10 @@ TYPE_ALIASES: dict[str, str] = {
 Keep = Callable[[Mention], bool]
 
 
+class UnknownActorType(ValueError):
+    """An actor type filter names no known type."""
+
+
 def resolve_types(types: Iterable[str] | None) -> set[str] | None:
     """Canonical actor types of the names given (None: every type); an unknown name is an error."""
     if not types:
@@ -30,7 +34,7 @@ def resolve_types(types: Iterable[str] | None) -> set[str] | None:
     for t in types:
         key = " ".join(t.lower().split())
         if key not in TYPE_ALIASES:
-            raise ValueError(f"unknown actor type {t!r}; use one of {', '.join(TYPES)}")
+            raise UnknownActorType(f"unknown actor type {t!r}; use one of {', '.join(TYPES)}")
         out.add(TYPE_ALIASES[key])
     return out
 
