@@ -45,9 +45,7 @@ def table(
         [name, *(f"{values[m]:.4f}{(marks or {}).get(name, {}).get(m, '')}" for m in columns)]
         for name, values in metrics.items()
     ]
-    return "
-".join(markdown_table(["run", *columns.values()], rows)) + "
-"
+    return "\n".join(markdown_table(["run", *columns.values()], rows)) + "\n"
 
 
 def significance(qrels: Qrels, runs: dict[str, Run]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterable
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,6 @@ from .records import (
     IndexVersion,
     IngestReport,
     Mention,
-    Partner,
     Practice,
     SearchResult,
     StoredChunk,

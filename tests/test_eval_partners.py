@@ -7,6 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from gfmd_search.partners.actor_table import Counts
 from gfmd_search_cli.main import main
 from gfmd_search_eval.partners.baselines import popularity, role_popularity
 from gfmd_search_eval.partners.records import (
@@ -20,8 +22,6 @@ from gfmd_search_eval.partners.records import (
 )
 from gfmd_search_eval.partners.scoring import score, significance
 from gfmd_search_eval.partners.splits import make_split, split_files
-
-from gfmd_search.partners.actor_table import Counts
 
 EU = "European Union (EU)"
 ECHO = "Directorate-General for European Civil Protection and Humanitarian Aid Operations (ECHO)"

@@ -7,15 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import make_engine
-from gfmd_search_eval.partners.records import iom_queries, record_document
-from gfmd_search_eval.partners.training import train
 
+from conftest import make_engine
 from gfmd_search.partners import ModelChoice, choose_model, suggest
 from gfmd_search.partners.explain import phrase
 from gfmd_search.partners.features import FEATURES, candidates
 from gfmd_search.partners.ranker import LinearRanker
 from gfmd_search.records import Filters
+from gfmd_search_eval.partners.records import iom_queries, record_document
+from gfmd_search_eval.partners.training import train
 
 US, EU = "United States", "European Union (EU)"
 RECORDS = [

@@ -7,7 +7,6 @@ A held-back query (roundtables) filters its own document out of the search and o
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path

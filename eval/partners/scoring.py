@@ -26,7 +26,9 @@ def ranx_run(rankings: dict[str, Ranking], name: str) -> Run:
     return Run({q: {a: float(DEPTH - i) for i, a in enumerate(r[:DEPTH])} for q, r in rankings.items() if r}, name=name)
 
 
-def score(judged: Judged, runs: dict[str, dict[str, Ranking]]) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, dict[str, float]]]]:
+def score(
+    judged: Judged, runs: dict[str, dict[str, Ranking]]
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, dict[str, float]]]]:
     """Mean metrics per system, and each query's metrics per system (a query a system leaves
     unanswered scores 0)."""
     qrels = ranx_qrels(judged)

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from ..records import Filters, Partner
 from ..search import Searcher, SearchError
+from .actor_table import actor_table
 from .evidence import partners
 from .explain import explain_candidate, explain_votes
 from .features import Candidates, candidates
 from .ranker import LinearRanker, ModelChoice
 from .selection import actor_filter
-from .actor_table import actor_table
 from .voting import Support, Tally, idf_prior, retrieve, vote
 
 
