@@ -203,6 +203,9 @@ class PartnerModel(BaseModel):
     documents: int = Field(description="documents among the evidence that mention this actor")
     roles: list[str]
     evidence: list[EvidenceModel]
+    explanation: list[str] = Field(
+        default_factory=list, description="what weighed most for this actor, e.g. `donor in 4 of the 10 most similar documents`"
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -213,6 +216,7 @@ class PartnerModel(BaseModel):
                     "score": 3.42,
                     "documents": 4,
                     "roles": ["chair"],
+                    "explanation": ["named as chair in 3 retrieved passages", "named in 4 retrieved passages"],
                     "evidence": [
                         {
                             "doc_id": "gfmd-2008-manila",
@@ -240,6 +244,8 @@ class PartnersResponse(BaseModel):
     count: int
     took_ms: float
     index_version: str
+    model: str = Field(description="the model that ranked: `learned ranker <version>` or `voting`")
+    reason: str | None = Field(None, description="why no partner was found, when `partners` is empty")
     partners: list[PartnerModel]
 
 
@@ -308,6 +314,10 @@ class StatsResponse(BaseModel):
     dimension: int
     settings: dict[str, Any] = Field(description="the settings the index was built with")
     bytes: int = Field(description="size of the live version on disk")
+    partner_model: dict[str, str | None] = Field(
+        description="the partner model in use (`model`: `learned ranker <version>` or `voting`), its `file`, "
+        "and the `problem` that made a saved ranker unusable, if any"
+    )
     doc_types: dict[str, int] = Field(description="documents per document type")
     years: list[int] = Field(description="distinct document years, ascending")
     limits: dict[str, int] = Field(description="request limits of this server (`max_k`, `max_query_chars`, …)")

@@ -188,15 +188,20 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _partners(args: argparse.Namespace) -> int:
-    found = _engine(args).partners(args.text, args.k, args.types, args.exclude, _filters(args))
+    suggested = _engine(args).partners(args.text, args.k, args.types, args.exclude, _filters(args))
+    found = suggested.partners
     if args.json:
         print(json.dumps([p.to_dict() for p in found], indent=2, ensure_ascii=False))
+        if suggested.reason:
+            print(f"no partners found: {suggested.reason}", file=sys.stderr)
         return EXIT_OK
     if not found:
-        print("no partners found")
+        print(f"no partners found: {suggested.reason}")
     for rank, partner in enumerate(found, 1):
         roles = f"; roles: {', '.join(partner.roles)}" if partner.roles else ""
         print(f"{rank:>2}. {partner.name} — {partner.type} [{partner.score:.3f}], {partner.documents} document(s){roles}")
+        if partner.explanation:
+            print(f"      why: {'; '.join(partner.explanation)}")
         for ev in partner.evidence:
             print(f"      · {ev.title} ({ev.year or 'n.d.'}), p. {ev.page}: {_terminal(ev.snippet)}")
     return EXIT_OK

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 MakeEngine = Callable[..., "Engine"]
 """The CLI's engine from the parsed common flags (`--config`, `--model`, `--device`) and setting overrides."""
+NEIGHBOURS_K = 10
+"""Records that vote in the nearest-neighbour partner baseline: issue 13's k. `--tune` measures every k
+on the tune split; that run is not recorded yet (eval/results/partners/README.md)."""
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser, make_engine: MakeEngine) -> None:
@@ -138,13 +141,18 @@ def _add_eval_partners(sub: Any, common: argparse.ArgumentParser, make_engine: M
         description="Index the --train IOM evaluation records, suggest partners for each --test record "
         "(title, themes, countries) and score them against its real donors; with --roundtables, hold back "
         "each GFMD roundtable session and score against its co-chairs and team members. MAP, P@5, "
-        "Recall@10 for the model and a popularity baseline. See eval/partners.py.",
+        "Recall@10 for the learned ranker, the voting model and three baselines. See eval/partners/.",
     )
     p.add_argument("--train", type=Path, help="JSON list of IOM evaluation records to index")
     p.add_argument("--test", type=Path, help="JSON list of IOM evaluation records to query with")
     p.add_argument("--roundtables", type=Path, metavar="MEETINGS",
                    help="GFMD facts meetings.json: add the held-back roundtable evaluation")
-    p.add_argument("--tune", action="store_true", help="grid-search the partner settings on --train/--test")
+    p.add_argument("--tune", action="store_true",
+                   help="grid-search the voting settings and the nearest-neighbour k on --train/--test")
+    p.add_argument("--train-ranker", type=Path, metavar="FILE",
+                   help="train the learned ranker on the --train records (cross-validated) and save it to FILE")
+    p.add_argument("--neighbours", type=int, default=NEIGHBOURS_K,
+                   help=f"records that vote in the nearest-neighbour baseline (default {NEIGHBOURS_K}; --tune measures others)")
     p.add_argument("--make-split", type=Path, metavar="DIR",
                    help="write train/test/tune-train/tune-test record files of the committed split to DIR")
     p.add_argument("--data", type=Path, default=Path("../shared/data/iom-evaluations/evaluations.json"),
@@ -161,7 +169,7 @@ def _add_eval_partners(sub: Any, common: argparse.ArgumentParser, make_engine: M
 
 
 def _eval_partners(args: argparse.Namespace, make_engine: MakeEngine) -> int:
-    from .partners import run
+    from .partners.command import run
 
     if args.index is not None:
         raise ValueError("eval-partners keeps its indexes under --cache; --index does not apply")

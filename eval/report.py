@@ -34,13 +34,18 @@ def write(evaluation: Evaluation, out: Path, command: str) -> list[Path]:
     return written
 
 
-def table(metrics: dict[str, dict[str, float]], marks: dict[str, dict[str, str]] | None = None) -> str:
-    """A Markdown table: one row per run, one column per metric."""
+def table(
+    metrics: dict[str, dict[str, float]],
+    marks: dict[str, dict[str, str]] | None = None,
+    columns: dict[str, str] | None = None,
+) -> str:
+    """A Markdown table: one row per run, one column per metric (`columns`: metric -> heading)."""
+    columns = columns or {m: m for m in METRICS}
     rows = [
-        [name, *(f"{values[m]:.4f}{(marks or {}).get(name, {}).get(m, '')}" for m in METRICS)]
+        [name, *(f"{values[m]:.4f}{(marks or {}).get(name, {}).get(m, '')}" for m in columns)]
         for name, values in metrics.items()
     ]
-    return "\n".join(markdown_table(["run", *METRICS], rows)) + "\n"
+    return "\n".join(markdown_table(["run", *columns.values()], rows)) + "\n"
 
 
 def significance(qrels: Qrels, runs: dict[str, Run]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterable
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,6 @@ from .records import (
     IndexVersion,
     IngestReport,
     Mention,
-    Partner,
     Practice,
     SearchResult,
     StoredChunk,
@@ -63,6 +63,11 @@ class Engine:
         self.searcher()
         self.embedder.encode_query("warm up")
 
+    @cached_property
+    def partner_model(self) -> partners.ModelChoice:
+        """The partner model the `partner_model` setting names (the voting model if a ranker fails to load)."""
+        return partners.choose_model(self.settings.partner_model)
+
     def searcher(self) -> Searcher:
         """The searcher over the live index version, reopened when an ingest swapped it."""
         live = self.store.current()
@@ -99,9 +104,9 @@ class Engine:
         types: list[str] | None = None,
         exclude: list[str] | None = None,
         filters: Filters | None = None,
-    ) -> list[Partner]:
-        """Actors ranked by the evidence of the passages relevant to `text`."""
-        return partners.suggest(self.searcher(), text, k, types, exclude, filters)
+    ) -> partners.Suggestions:
+        """Actors ranked by the evidence of the passages and documents relevant to `text`."""
+        return partners.suggest(self.searcher(), text, k, types, exclude, filters, self.partner_model)
 
     def practices(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Practice]:
         """Related good practices for a query: practice records as units."""
@@ -175,6 +180,7 @@ class Engine:
             "dimension": m["dimension"],
             "settings": m["settings"],
             "bytes": size,
+            "partner_model": self.partner_model.describe(),
         }
 
 

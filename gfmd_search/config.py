@@ -88,11 +88,16 @@ class Settings(BaseSettings):
     facet_passages: int = Field(100, ge=1)
     # records files: field mappings by file name, for files without a .mapping.toml (README, Records)
     record_mappings: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    # partners: the voting model of partners.py. The best point of a grid on the tune split of the
+    # partners: the voting model of partners/voting.py. The best point of a grid on the tune split of the
     # IOM evaluation records (eval/results/partners/tune/tuning.md): MAP 0.610 there, against 0.488
     # for the first guesses (50 passages, c=10, prior 1, no association normalisation, stated roles
     # 1.5). `none` weighs a mention with no stated role.
     partner_passages: int = Field(100, ge=1)
+    # which partner model answers: "voting" (the voting model), "ranker" (the learned ranker shipped in
+    # gfmd_search/data/, trained on IOM donors) or the path of a ranker file (partners/ranker.py). A
+    # per-task choice: the ranker leads on IOM donors (MAP 0.592 vs 0.578, not significant) but loses
+    # on GFMD roundtable teams (0.355 vs 0.405, p = 0.03), so meeting records keep the voting model.
+    partner_model: str = "voting"
     partner_evidence: int = Field(3, ge=0)
     partner_relevance: PartnerRelevance = "rank"
     partner_rank_c: float = Field(2.0, ge=0)

@@ -160,6 +160,8 @@ class Partner:
     documents: int
     roles: list[str]
     evidence: list[Evidence]
+    explanation: list[str] = field(default_factory=list)
+    """What weighed most for this actor, in words ("donor in 4 of the 10 most similar documents")."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape shared by the CLI and the API."""

@@ -30,7 +30,9 @@ are kept and marked "(uncertain)" in the text.
 
 The output is deterministic: same inputs, same bytes (reportlab runs in
 invariant mode, the PDF dates come from the meeting year).  It uses the
-standard library, reportlab, and gfmd-search's own ``slugify`` for ids.
+standard library, reportlab, and gfmd-search's own ``slugify`` for ids. The wording of
+meetings, roundtables and thematic meetings is `gfmd_search.meetings`'
+(the partner evaluation writes its roundtable documents with it too).
 """
 
 from __future__ import annotations
@@ -39,11 +41,20 @@ import argparse
 import html
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
 from gfmd_search.loaders.metadata import slugify
+from gfmd_search.meetings import (
+    join_names,
+    meeting_label,
+    meeting_place,
+    roundtable_heading,
+    roundtable_paragraphs,
+    sentence,
+    thematic_heading,
+    thematic_paragraphs,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -110,18 +121,6 @@ PRACTICE_GROUPS = [
 # --------------------------------------------------------------------------- helpers
 
 
-def join_names(names: list[str]) -> str:
-    """"A", "A and B", "A, B and C"."""
-    names = [n for n in names if n]
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def sentence(text: str) -> str:
-    """End a text with a full stop unless it already ends with punctuation."""
-    text = text.strip()
-    return text if text[-1:] in ".!?" else text + "."
 
 
 def ordinal(n: int) -> str:
@@ -178,87 +177,16 @@ def build_seeds(shared: Path, out: Path, written: list[Path]) -> None:
 # ("h1" | "h2" | "h3" | "p", text), ("ul", [items]), ("pagebreak", None).
 
 
-def meeting_place(m: dict) -> str:
-    """The place in a meeting's name: the city without its parenthesis."""
-    city = re.sub(r"\s*\(.*?\)", "", m["city"]).strip()
-    if city.lower() == "online":
-        return re.sub(r"\s*\(.*?\)", "", m["chair_country"]).strip()
-    return city
-
-
 def meeting_names(m: dict) -> tuple[str, str, str, int]:
     """(doc id, meeting label, title, year) of a meeting record."""
     place = meeting_place(m)
-    label = f"GFMD {m['year']} {place}"
+    label = meeting_label(m)
     return (
         f"gfmd-{slugify(m['year'])}-{slugify(place)}",
         label,
         f"{label}: meeting record (sample)",
         int(m["year"][:4]),
     )
-
-
-def roundtable_heading(rt: dict) -> str:
-    rid = rt["id"].strip()
-    if rid.startswith("Cluster"):
-        head = f"Thematic cluster {rid.split(None, 1)[1]}" if " " in rid else rid
-    elif rid in ("?", ""):
-        head = "Roundtable (session number not recorded)"
-    elif rid.startswith("RTs"):
-        head = "Roundtables " + rid[3:].strip()
-    else:
-        head = f"Roundtable {rid}"
-    head = f"{head}: {rt['title']}"
-    return head + " (uncertain)" if rt.get("uncertain") else head
-
-
-def roundtable_paragraphs(rt: dict, label: str) -> list[str]:
-    paras = []
-    intro = f"At {label}, this session discussed \u201c{rt['title']}\u201d."
-    if rt.get("uncertain"):
-        intro += " This roundtable record is marked uncertain in the source facts."
-    paras.append(intro)
-    people = []
-    if rt["co_chairs"]:
-        people.append(f"The roundtable was co-chaired by {join_names(rt['co_chairs'])}.")
-    if rt["team_members"]:
-        people.append(f"Team members: {', '.join(rt['team_members'])}.")
-    if rt["non_state_partners"]:
-        people.append(f"Non-state partners: {', '.join(rt['non_state_partners'])}.")
-    if rt["coordinators"]:
-        people.append(f"Coordinators: {'; '.join(rt['coordinators'])}.")
-    if not people:
-        people.append(
-            "No co-chairs, team members, non-state partners or coordinators are "
-            "recorded for this session."
-        )
-    paras.append(" ".join(people))
-    if rt.get("notes"):
-        paras.append("Notes: " + sentence(rt["notes"]))
-    return paras
-
-
-def thematic_heading(tm: dict) -> str:
-    head = f"Thematic meeting: {tm['title']}"
-    return head + " (uncertain)" if tm.get("uncertain") else head
-
-
-def thematic_paragraphs(tm: dict) -> list[str]:
-    parts = []
-    if tm.get("date"):
-        parts.append(f"Date: {tm['date']}.")
-    if tm.get("place"):
-        parts.append(f"Place: {tm['place']}.")
-    if tm.get("co_conveners"):
-        parts.append(f"Co-convened by {join_names(tm['co_conveners'])}.")
-    if not parts:
-        parts.append("No date, place or co-conveners are recorded for this meeting.")
-    if tm.get("uncertain"):
-        parts.append("This record is marked uncertain in the source facts.")
-    paras = [" ".join(parts)]
-    if tm.get("notes"):
-        paras.append("Notes: " + sentence(tm["notes"]))
-    return paras
 
 
 def meeting_sources(m: dict) -> list[str]:

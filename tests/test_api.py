@@ -148,8 +148,9 @@ def test_partners(client):
     assert body["partners"], "the sample corpus names actors for this text"
     scores = [p["score"] for p in body["partners"]]
     assert scores == sorted(scores, reverse=True)
+    assert body["model"] == client.get("/stats").json()["partner_model"]["model"] and body["reason"] is None
     for partner in body["partners"]:
-        assert partner["name"] and partner["type"] and partner["evidence"]
+        assert partner["name"] and partner["type"] and partner["evidence"] and partner["explanation"]
         for ev in partner["evidence"]:
             assert ev["doc_id"] and ev["page"] >= 1
             assert ev["file_url"].startswith("/files/") if not ev["doc_id"].startswith("pfp-") else ev["file_url"] is None

@@ -82,6 +82,7 @@ def test_search_partners_and_source_link(browser, server, tmp_path):
     page.locator("#partner-list .partner").first.wait_for()
     card = page.locator("#partner-list .partner").first
     assert card.locator(".partner__name").inner_text().strip()
+    assert card.locator(".partner__why").inner_text().strip()  # the explanation line
     card.locator("summary").click()
     evidence = card.locator(".evidence li").first
     evidence.wait_for()

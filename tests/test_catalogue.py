@@ -104,7 +104,7 @@ def test_a_records_donors_count_for_partner_suggestion_through_its_pdf(catalogue
     eu_name = canonical_actor("European Union")[0]  # "European Union (EU)"
     assert (eu_name, "donor") in from_catalogue and ("Djibouti", None) in from_catalogue
     only_pdfs = Filters(exclude_doc_ids=[f"iom-evaluation-{r['id']}" for r in records])
-    found = suggest(searcher, "return and reintegration of migrants in the Horn of Africa", k=10, filters=only_pdfs)
+    found = suggest(searcher, "return and reintegration of migrants in the Horn of Africa", k=10, filters=only_pdfs).partners
     eu = next((p for p in found if p.name == eu_name), None)
     assert eu is not None and "donor" in eu.roles, [(p.name, p.roles) for p in found]
     assert any(e.doc_id == BRIEF_ID for e in eu.evidence)

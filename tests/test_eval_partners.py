@@ -3,75 +3,57 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from gfmd_search.partners.actor_table import Counts
 from gfmd_search_cli.main import main
-from gfmd_search_eval.partners import (
+from gfmd_search_eval.partners.baselines import popularity, role_popularity
+from gfmd_search_eval.partners.records import (
     UNRESOLVED,
     actor_key,
-    average_precision,
-    count_documents,
     donors,
-    make_split,
-    mean_metrics,
-    per_query,
-    popularity,
-    precision_at,
-    recall_at,
     record_document,
     record_query,
     roundtable_sessions,
-    split_files,
     split_names,
 )
+from gfmd_search_eval.partners.scoring import score, significance
+from gfmd_search_eval.partners.splits import make_split, split_files
 
 EU = "European Union (EU)"
 ECHO = "Directorate-General for European Civil Protection and Humanitarian Aid Operations (ECHO)"
 
 
-# --- metrics, computed by hand -------------------------------------------------------------------
+# --- metrics (ranx), checked by hand -----------------------------------------------------------
 
 
-def test_average_precision_by_hand():
-    # relevant at ranks 1 and 3 of {a, c, x}: (1/1 + 2/3) / 3
-    assert average_precision(["a", "b", "c", "d"], {"a", "c", "x"}) == pytest.approx((1 + 2 / 3) / 3)
-    assert average_precision(["b", "a"], {"a"}) == pytest.approx(0.5)
-    assert average_precision([], {"a"}) == 0.0
-    assert average_precision(["a"], set()) == 0.0
-    assert average_precision(["a", "b"], {"a", "b"}) == 1.0
+def test_metrics_by_hand():
+    runs = {"m": {"q1": ["a", "b", "c", "d"], "q2": ["x", "y", "z"], "q3": []}}
+    judged = {"q1": {"a", "c", "x"}, "q2": {"z", "w"}, "q3": {"a"}}
+    means, per_query = score(judged, runs)
+    # q1: relevant at ranks 1 and 3 of three judged; q2: at rank 3 of two; q3 unanswered scores 0.
+    assert per_query["m"]["q1"] == pytest.approx({"map": (1 + 2 / 3) / 3, "p@5": 2 / 5, "recall@10": 2 / 3})
+    assert per_query["m"]["q2"] == pytest.approx({"map": (1 / 3) / 2, "p@5": 1 / 5, "recall@10": 0.5})
+    assert per_query["m"]["q3"] == {"map": 0.0, "p@5": 0.0, "recall@10": 0.0}
+    assert means["m"]["map"] == pytest.approx(((1 + 2 / 3) / 3 + 1 / 6) / 3)
 
 
-def test_precision_and_recall_by_hand():
-    ranking = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]
-    assert precision_at(ranking, {"a", "e", "k"}, 5) == pytest.approx(2 / 5)
-    assert precision_at(["a"], {"a"}, 5) == pytest.approx(1 / 5)  # an empty rank counts as wrong
-    assert recall_at(ranking, {"a", "e", "k"}, 10) == pytest.approx(2 / 3)
-    assert recall_at(ranking, {"k"}, 10) == 0.0
-    assert recall_at(ranking, set(), 10) == 0.0
+def test_paired_randomisation_test():
+    judged = {f"q{i}": {"a"} for i in range(12)}
+    good = {q: ["a", "b"] for q in judged}
+    bad = {q: ["b", "a"] for q in judged}
+    assert significance(judged, {"good": good, "bad": bad}, "good", "bad")["map"] < 0.01
+    assert significance(judged, {"good": good, "same": dict(good)}, "good", "same")["map"] == 1.0
 
 
-def test_mean_metrics_over_judged_queries():
-    run = {"q1": ["a", "b"], "q2": ["x", "y", "z"], "q3": ["a"]}
-    qrels = {"q1": {"a"}, "q2": {"z", "w"}, "q3": set(), "q4": {"a"}}
-    # q3 has no relevant actor (left out); q4 has no ranking (scores 0).
-    ap = [1.0, (1 / 3) / 2, 0.0]
-    p5 = [1 / 5, 1 / 5, 0.0]
-    r10 = [1.0, 0.5, 0.0]
-    got = mean_metrics(run, qrels)
-    assert got["map"] == pytest.approx(sum(ap) / 3)
-    assert got["p@5"] == pytest.approx(sum(p5) / 3)
-    assert got["recall@10"] == pytest.approx(sum(r10) / 3)
-    assert per_query(run, {"q1": {"a"}}) == {"q1": {"map": 1.0, "p@5": 0.2, "recall@10": 1.0}}
-    assert mean_metrics({}, {}) == {"map": 0.0, "p@5": 0.0, "recall@10": 0.0}
-
-
-def test_popularity_ranking():
-    counts = count_documents({"d1": {"a", "b"}, "d2": {"b"}, "d3": {"b", "c"}}, leave_out="d3")
-    assert counts == {"a": 1, "b": 2}
-    assert popularity({"b": 2, "a": 1, "c": 1, "z": 0}) == ["b", "a", "c"]
-    assert popularity({"b": 2, "a": 1}, depth=1) == ["b"]
+def test_popularity_rankings():
+    counts = Counts(3, Counter({"b": 2, "a": 1, "c": 1}), Counter({("c", "donor"): 1, ("a", "donor"): 1, ("b", "none"): 2}))
+    assert popularity(counts) == ["b", "a", "c"]
+    assert popularity(counts, depth=1) == ["b"]
+    assert role_popularity(counts, ["donor"]) == ["a", "c"]
 
 
 # --- records -------------------------------------------------------------------------------------
@@ -196,19 +178,27 @@ TEST = [
 def test_eval_partners_end_to_end(tmp_path: Path):
     (tmp_path / "train.json").write_text(json.dumps(TRAIN))
     (tmp_path / "test.json").write_text(json.dumps(TEST))
-    out, cache = tmp_path / "out", tmp_path / "cache"
-    args = ["eval-partners", "--train", str(tmp_path / "train.json"), "--test", str(tmp_path / "test.json"),
-            "--cache", str(cache), "--out", str(out), "--quiet"]
+    out, cache, ranker = tmp_path / "out", tmp_path / "cache", tmp_path / "ranker.json"
+    common = ["--train", str(tmp_path / "train.json"), "--cache", str(cache), "--quiet"]
+    assert main(["eval-partners", *common, "--train-ranker", str(ranker), "--out", str(tmp_path / "trained")]) == 0
+    assert json.loads(ranker.read_text())["kind"] == "gfmd-search partner ranker"
+    assert "cross-validation" in (tmp_path / "trained" / "training.md").read_text()
+    args = ["eval-partners", *common, "--test", str(tmp_path / "test.json"), "--out", str(out),
+            "--set", f"partner_model={ranker}", "--neighbours", "2"]
     assert main(args) == 0
     metrics = json.loads((out / "metrics.json").read_text())
-    assert {"model", "popularity"} <= set(metrics)
-    for system in ("model", "popularity"):
-        assert set(metrics[system]) == {"map", "p@5", "recall@10"}
+    assert set(metrics) == {"ranker", "voting", "popularity", "popularity-donor-role", "nearest-neighbours"}
+    for system in metrics.values():
+        assert set(system) == {"map", "p@5", "recall@10"}
     # The right donor is the first actor for both queries with a donor role weight well above 1.
-    assert metrics["model"]["map"] > metrics["popularity"]["map"]
-    run = json.loads((out / "run.json").read_text())
-    assert run["iom"]["queries"] == 2 and run["iom"]["skipped"] == {"no real donor": 1}
-    assert "MAP" in (out / "report.md").read_text()
+    assert metrics["voting"]["map"] > metrics["popularity"]["map"]
+    run = json.loads((out / "run.json").read_text())["iom"]
+    assert run["queries"] == 2 and run["no_donor"] == 1 and run["nearest_neighbours_k"] == 2
+    assert set(run["ratio_to_best_baseline"]) == {"ranker", "voting"}
+    assert {"popularity", "nearest-neighbours"} <= set(run["p_values"]["ranker"])
+    assert "MAP / best baseline" in (out / "report.md").read_text()
+    trec = (out / "runs" / "ranker.trec").read_text().splitlines()
+    assert trec and trec[0].split()[0] in {"q1", "q2"}
     # A second run reuses the cached index: same folder, same version, nothing embedded.
     [index] = list(cache.iterdir())
     version = (index / "current").resolve()
@@ -219,12 +209,3 @@ def test_eval_partners_end_to_end(tmp_path: Path):
 def test_eval_partners_needs_its_files(tmp_path: Path, capsys):
     assert main(["eval-partners", "--train", str(tmp_path / "x.json")]) == 2
     assert "--train and --test go together" in capsys.readouterr().err
-
-
-def test_paired_permutation():
-    from gfmd_search_eval.partners import paired_permutation
-
-    assert paired_permutation([1.0] * 12, [0.0] * 12, rounds=2000) < 0.01
-    assert paired_permutation([0.5, 0.4], [0.5, 0.4]) == 1.0
-    assert paired_permutation([1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0], rounds=2000) > 0.5
-    assert paired_permutation([], []) == 1.0

@@ -194,7 +194,7 @@ def built(tmp_path_factory, embedder):
 
 
 def test_known_answer_ranks_the_partnership_countries_first(built):
-    found = built.partners(QUERY, k=5)
+    found = built.partners(QUERY, k=5).partners
     names = [p.name for p in found]
     # The partnership's two countries, and the donor of its pilot (a stated role weighs more).
     assert set(names[:3]) == {"Germany", "Philippines", "European Union (EU)"}, names
@@ -209,7 +209,7 @@ def test_known_answer_ranks_the_partnership_countries_first(built):
 
 def test_actor_named_everywhere_is_damped(built):
     def ratio(engine) -> float:
-        scores = {p.name: p.score for p in engine.partners(QUERY, k=20)}
+        scores = {p.name: p.score for p in engine.partners(QUERY, k=20).partners}
         return scores[IOM] / scores["Germany"]
 
     no_prior = make_engine(built.settings.index_dir, built.embedder, partner_prior=0.0)
@@ -217,7 +217,7 @@ def test_actor_named_everywhere_is_damped(built):
 
 
 def test_evidence_marks_the_actor(built):
-    [germany] = [p for p in built.partners(QUERY, k=10) if p.name == "Germany"]
+    [germany] = [p for p in built.partners(QUERY, k=10).partners if p.name == "Germany"]
     [ev] = [e for e in germany.evidence if e.doc_id == "nurses-a"]
     assert ev.doc_id == "nurses-a" and ev.title == "Nurse skills partnership" and ev.year == 2019 and ev.page == 1
     assert "<mark>Germany</mark>" in ev.snippet and "<mark>German</mark>" in ev.snippet
@@ -225,16 +225,16 @@ def test_evidence_marks_the_actor(built):
 
 
 def test_roles_are_reported(built):
-    [eu] = [p for p in built.partners(QUERY, k=20) if p.name == "European Union (EU)"]
+    [eu] = [p for p in built.partners(QUERY, k=20).partners if p.name == "European Union (EU)"]
     assert eu.roles == ["donor"] and eu.evidence[0].role == "donor"
 
 
 def test_types_exclude_and_years(built):
-    no_philippines = [p.name for p in built.partners(QUERY, k=10, exclude=["Filipino"])]
+    no_philippines = [p.name for p in built.partners(QUERY, k=10, exclude=["Filipino"]).partners]
     assert "Philippines" not in no_philippines and "Germany" in no_philippines
-    orgs = built.partners(QUERY, k=10, types=["international organisation"])
+    orgs = built.partners(QUERY, k=10, types=["international organisation"]).partners
     assert orgs and {p.type for p in orgs} == {INTERNATIONAL}
-    recent = built.partners(QUERY, k=10, filters=Filters(year_from=2020))
+    recent = built.partners(QUERY, k=10, filters=Filters(year_from=2020)).partners
     assert "European Union (EU)" not in [p.name for p in recent]  # named only in the 2019 pilot
     assert all(e.year >= 2020 for p in recent for e in p.evidence)
     [germany] = [p for p in recent if p.name == "Germany"]
@@ -242,7 +242,7 @@ def test_types_exclude_and_years(built):
 
 
 def test_k_is_respected_and_checked(built):
-    assert len(built.partners(QUERY, k=2)) == 2
+    assert len(built.partners(QUERY, k=2).partners) == 2
     with pytest.raises(ValueError):
         built.partners(QUERY, k=0)
 
@@ -254,12 +254,18 @@ def test_cli_json(built, capsys):
     out = json.loads(capsys.readouterr().out)
     assert len(out) == 3 and out[0]["name"] == "Philippines"  # Germany left out, the EU is no government
     for partner in out:
-        assert {"name", "type", "score", "documents", "evidence"} <= set(partner)
+        assert {"name", "type", "score", "documents", "evidence", "explanation"} <= set(partner)
+        assert partner["explanation"][0].startswith("named in")
         assert partner["type"] == GOVERNMENT and partner["name"] != "Germany"
         assert {"title", "year", "page", "snippet"} <= set(partner["evidence"][0])
 
 
+def test_cli_says_why_no_partner_was_found(built, capsys):
+    assert main(["partners", QUERY, "--index", str(built.settings.index_dir), "--year-from", "2100"]) == 0
+    assert "no partners found: no indexed passage matches the text within the filters" in capsys.readouterr().out
+
+
 def test_sample_corpus_answers_with_evidence(sample_engine):
-    found = sample_engine.partners(QUERY, k=5)
+    found = sample_engine.partners(QUERY, k=5).partners
     assert found and all(p.evidence for p in found)
     assert all("<mark>" in e.snippet for p in found for e in p.evidence)

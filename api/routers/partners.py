@@ -47,7 +47,8 @@ def partners(
     doc_types = view.check_types(check_list(body.doc_types, "body.doc_types"), "body.doc_types")
     filters = Filters(year_from=body.year_from, year_to=body.year_to, doc_types=doc_types)
     started = time.perf_counter()
-    found = engine.partners(body.text, body.k, types, exclude, filters)
+    suggested = engine.partners(body.text, body.k, types, exclude, filters)
+    found = suggested.partners
     took = (time.perf_counter() - started) * 1000
     view = view_covering(views, engine, view, (ev.doc_id for p in found for ev in p.evidence))
     out = []
@@ -57,5 +58,6 @@ def partners(
             ev["file_url"] = view.file_url(ev["doc_id"], ev["page"])
         out.append(item)
     return PartnersResponse(
-        text=body.text, k=body.k, count=len(out), took_ms=round(took, 2), index_version=view.version, partners=out
+        text=body.text, k=body.k, count=len(out), took_ms=round(took, 2), index_version=view.version,
+        model=suggested.model, reason=suggested.reason, partners=out,
     )

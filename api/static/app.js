@@ -22,7 +22,7 @@
   const FACETS = [["country", "Country"], ["theme", "Theme"], ["organisation", "Organisation"], ["year", "Year"], ["doc_type", "Type"]];
   const FACET_VALUES = 8;
 
-  const state = { query: "", params: null, where: [], partnersFor: null, partners: [], typeFilter: "", seq: 0, pseq: 0 };
+  const state = { query: "", params: null, where: [], partnersFor: null, partners: [], partnersReason: "", typeFilter: "", seq: 0, pseq: 0 };
 
   // ---- helpers -------------------------------------------------------------------------------
 
@@ -391,6 +391,7 @@
       });
       if (seq !== state.pseq) return;
       state.partners = data.partners || [];
+      state.partnersReason = data.reason ? `No partners found: ${data.reason}.` : "";
       state.typeFilter = "";
       renderPartnerTypes();
       renderPartners();
@@ -424,7 +425,7 @@
   function renderPartners() {
     const shown = state.partners.filter((x) => !state.typeFilter || x.type === state.typeFilter);
     if (!shown.length) {
-      setStatus(partnerStatus, "No actors are named in the passages that match this text.");
+      setStatus(partnerStatus, state.partnersReason || "No actors are named in the passages that match this text.");
       partnerList.replaceChildren();
       return;
     }
@@ -440,6 +441,7 @@
     const bar = el("div", { class: "partner__bar", role: "img", "aria-label": `relative strength ${pct} of 100` }, fill);
     const facts = el("div", { class: "partner__facts" }, el("span", {}, `in ${plural(x.documents, "document")}`));
     for (const role of x.roles || []) facts.append(el("span", { class: "role" }, role));
+    const why = (x.explanation || []).length ? [el("div", { class: "partner__why" }, x.explanation.join("; "))] : [];
     const evidence = el("ol", { class: "evidence" });
     for (const ev of x.evidence || []) {
       const where = el("div", { class: "evidence__where" }, `${ev.title} · ${ev.year || "n.d."} · p. ${ev.page}`);
@@ -452,7 +454,7 @@
     const details = el("details", {}, el("summary", {}, `Evidence (${(x.evidence || []).length})`), evidence);
     return el("li", { class: "partner" },
       el("div", { class: "partner__top" }, el("span", { class: "partner__name" }, x.name), el("span", { class: "partner__type" }, x.type)),
-      bar, facts, details);
+      bar, facts, ...why, details);
   }
 
   // ---- filters from the index ---------------------------------------------------------------------

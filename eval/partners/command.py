@@ -1,0 +1,104 @@
+"""`gfmd-search eval-partners`: the command's steps (its arguments are defined in eval/commands.py)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+from gfmd_search.config import Settings
+from gfmd_search.partners import ModelChoice, choose_model
+
+from .records import iom_queries, load_records, record_document
+from .report import ranker_report, table, tuning_json, tuning_report, write_outputs
+from .runner import Outcome, cached_engine, evaluate_iom, evaluate_roundtables
+from .splits import ensure_split, split_files
+from .training import train
+from .tuning import tune_iom
+
+
+def command_line(args: Any) -> str:
+    """The command line that repeats this run."""
+    parts = ["gfmd-search", "eval-partners"]
+    for flag in ("train", "test", "roundtables", "train_ranker", "neighbours", "out"):
+        if getattr(args, flag, None):
+            parts += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
+    parts += ["--tune"] if args.tune else []
+    parts += [x for item in args.settings for x in ("--set", item)]
+    return shlex.join(parts)
+
+
+def run(args: Any, settings: Settings) -> int:
+    """`gfmd-search eval-partners`."""
+    progress = not args.quiet
+    if args.make_split:
+        split = ensure_split(args.split_ids, args.data, args.seed)
+        written = split_files(split, load_records(args.data), args.make_split)
+        sizes = {k: len(split[k]) for k in ("fit", "tune", "test")}
+        print(f"split {args.split_ids} {sizes}; wrote " + ", ".join(str(p) for p in written.values()))
+        return 0
+    if args.train_ranker:
+        return _train_ranker(args, settings, progress)
+    if (args.train is None) != (args.test is None):
+        raise ValueError("--train and --test go together")
+    if args.train is None and args.roundtables is None:
+        raise ValueError("give --train and --test, --roundtables, --train-ranker FILE or --make-split DIR")
+    command = command_line(args)
+    if args.tune:
+        if args.train is None:
+            raise ValueError("--tune needs --train and --test (the tune-train and tune-test files)")
+        results = tune_iom(load_records(args.train), load_records(args.test), settings, args.cache, progress=progress)
+        text = tuning_report(results, settings, command)
+        print(text)
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            (args.out / "tuning.json").write_text(tuning_json(results))
+            (args.out / "tuning.md").write_text(text)
+            print(f"wrote {args.out}/")
+        return 0
+    choice = choose_model("ranker" if settings.partner_model == "voting" else settings.partner_model)
+    models = ({"ranker": choice} if choice.ranker else {}) | {"voting": ModelChoice(None)}
+    if choice.ranker is None:
+        print(f"no learned ranker ({choice.problem or 'partner_model is voting'}): evaluating the voting model")
+    iom = rts = None
+    if args.train is not None:
+        iom = evaluate_iom(load_records(args.train), load_records(args.test), settings, models, args.neighbours,
+                           args.cache, progress)
+        _print("IOM evaluations (donors of test records)", iom)
+    if args.roundtables is not None:
+        meetings = json.loads(Path(args.roundtables).read_text(encoding="utf-8"))
+        rts = evaluate_roundtables(meetings, settings, models, args.neighbours, args.cache, progress)
+        _print("GFMD roundtables (teams of held-back sessions)", rts)
+    if args.out:
+        write_outputs(args.out, iom, rts, settings, command)
+        print(f"wrote {args.out}/")
+    return 0
+
+
+def _train_ranker(args: Any, settings: Settings, progress: bool) -> int:
+    """Train the learned ranker on the --train records and save it to --train-ranker."""
+    if args.train is None:
+        raise ValueError("--train-ranker needs --train (the records to learn from)")
+    records = load_records(args.train)
+    engine = cached_engine("iom", [record_document(r) for r in records], settings, args.cache, progress)
+    queries, judged, _ = iom_queries(records)
+    ranker, cv = train(engine, queries, judged, progress=progress)
+    ranker.save(args.train_ranker)
+    text = ranker_report(cv, ranker, command_line(args))
+    print(text)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "training.md").write_text(text)
+        (args.out / "cross-validation.json").write_text(json.dumps(cv, indent=1) + "\n")
+        print(f"wrote {args.out}/")
+    print(f"saved the ranker {ranker.version} to {args.train_ranker}")
+    return 0
+
+
+def _print(title: str, outcome: Outcome) -> None:
+    s = outcome.summary
+    print(title)
+    print(table(outcome.metrics))
+    ratios = ", ".join(f"{m} {r:.2f}×" for m, r in s["ratio_to_best_baseline"].items())
+    print(f"MAP / best baseline ({s['best_baseline']}): {ratios}; {s['queries']} queries")

@@ -1,0 +1,153 @@
+"""Train the learned partner ranker (scikit-learn) on the train records; settings by cross-validation.
+
+Each train record with a real donor is a query over the train index with its own document held
+back (out of the search, the nearest documents and every count), so its features are those a new
+record would get. Candidates whose name is among the record's donors are the positives.
+
+Settings are chosen by grouped k-fold cross-validation over those queries (folds never split a
+query): the number of nearest documents that vote, the objective (pointwise logistic regression on
+the candidates, or pairwise: logistic regression on the differences of a donor and a non-donor of
+the same query, as RankSVM does) and the regularisation C. The chosen settings are then fitted on
+every train query and saved (`LinearRanker`), with their cross-validation table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.preprocessing import StandardScaler
+from tqdm.auto import tqdm
+
+from gfmd_search.app import Engine
+from gfmd_search.partners import retrieve
+from gfmd_search.partners.features import FEATURES, candidates
+from gfmd_search.partners.ranker import LinearRanker
+from gfmd_search.records import Filters
+
+from .records import Judged
+from .scoring import DEPTH, score
+
+GRID: dict[str, tuple[Any, ...]] = {
+    "neighbours": (5, 10, 20),
+    "objective": ("pointwise", "pairwise"),
+    "C": (0.01, 0.1, 1.0, 10.0),
+}
+FOLDS = 5
+
+
+@dataclass
+class Examples:
+    """The candidates of every training query: feature rows, labels, and the query of each row."""
+
+    x: np.ndarray
+    y: np.ndarray
+    query: np.ndarray
+    qids: list[str]
+    names: list[str]
+
+
+def examples(engine: Engine, queries: dict[str, str], judged: Judged, ks: tuple[int, ...],
+             progress: bool = False) -> dict[int, Examples]:
+    """Every training query's candidates and features for each number `k` of voting neighbours,
+    its own document held back."""
+    searcher, settings = engine.searcher(), engine.settings
+    rows: dict[int, list[np.ndarray]] = {k: [] for k in ks}
+    labels: dict[int, list[bool]] = {k: [] for k in ks}
+    owner: dict[int, list[int]] = {k: [] for k in ks}
+    names: dict[int, list[str]] = {k: [] for k in ks}
+    qids = list(queries)
+    for i, qid in enumerate(tqdm(qids, desc="Features of the training queries", disable=not progress)):
+        held = Filters(exclude_doc_ids=[qid])
+        passages = retrieve(searcher, queries[qid], settings.partner_passages, held)
+        for k in ks:
+            found = candidates(searcher, queries[qid], settings, k, held, passages=passages)
+            if found.items:
+                rows[k].append(found.matrix(list(FEATURES)))
+            labels[k] += [c.name in judged[qid] for c in found.items]
+            owner[k] += [i] * len(found.items)
+            names[k] += [c.name for c in found.items]
+    return {
+        k: Examples(np.vstack(rows[k]) if rows[k] else np.zeros((0, len(FEATURES))), np.array(labels[k], dtype=int),
+                    np.array(owner[k], dtype=int), qids, names[k])
+        for k in ks
+    }
+
+
+def fit(data: Examples, objective: str, c: float, rows: np.ndarray | None = None) -> tuple[StandardScaler, np.ndarray, float]:
+    """Standardise the features and fit the linear model on `rows` (all by default): (scaler, weights, bias)."""
+    rows = np.arange(len(data.y)) if rows is None else rows
+    scaler = StandardScaler().fit(data.x[rows])
+    scaler.scale_[scaler.scale_ == 0] = 1.0
+    z, y, query = scaler.transform(data.x[rows]), data.y[rows], data.query[rows]
+    if len(set(y.tolist())) < 2:  # nothing to tell apart: every candidate scores alike
+        return scaler, np.zeros(z.shape[1]), 0.0
+    if objective == "pointwise":
+        model = LogisticRegression(C=c, max_iter=5000).fit(z, y)
+        return scaler, model.coef_[0], float(model.intercept_[0])
+    diffs = []
+    for q in np.unique(query):
+        mine = query == q
+        pos, neg = z[mine & (y == 1)], z[mine & (y == 0)]
+        diffs += [p - n for p in pos for n in neg]
+    d = np.array(diffs)
+    model = LogisticRegression(C=c, max_iter=5000, fit_intercept=False).fit(
+        np.vstack([d, -d]), np.r_[np.ones(len(d)), np.zeros(len(d))]
+    )
+    return scaler, model.coef_[0], 0.0
+
+
+def rankings(data: Examples, scaler: StandardScaler, weights: np.ndarray, rows: np.ndarray) -> dict[str, list[str]]:
+    """Each query's candidates (among `rows`) by the linear score, best first (ties by name)."""
+    s = scaler.transform(data.x[rows]) @ weights
+    out: dict[str, list[tuple[float, str]]] = {}
+    for r, value in zip(rows.tolist(), s.tolist()):
+        out.setdefault(data.qids[data.query[r]], []).append((-value, data.names[r]))
+    return {q: [n for _, n in sorted(v)][:DEPTH] for q, v in out.items()}
+
+
+def cross_validate(data: dict[int, Examples], judged: Judged, grid: dict[str, tuple[Any, ...]] = GRID,
+                   folds: int = FOLDS) -> list[dict[str, Any]]:
+    """Mean held-out MAP, P@5 and Recall@10 of every grid point, best MAP first."""
+    results = []
+    for k, objective, c in itertools.product(grid["neighbours"], grid["objective"], grid["C"]):
+        ex = data[k]
+        run: dict[str, list[str]] = {}
+        for train, test in GroupKFold(n_splits=folds).split(ex.x, ex.y, ex.query):
+            scaler, weights, _ = fit(ex, objective, c, train)
+            run.update(rankings(ex, scaler, weights, test))
+        metrics, _ = score(judged, {"ranker": run})
+        results.append({"neighbours": k, "objective": objective, "C": c, **metrics["ranker"]})
+    return sorted(results, key=lambda r: (-r["map"], -r["p@5"]))
+
+
+def train(engine: Engine, queries: dict[str, str], judged: Judged, grid: dict[str, tuple[Any, ...]] = GRID,
+          folds: int = FOLDS, progress: bool = False) -> tuple[LinearRanker, list[dict[str, Any]]]:
+    """The ranker of the best cross-validated settings, fitted on every training query, and the CV table."""
+    data = examples(engine, queries, judged, tuple(grid["neighbours"]), progress)
+    table = cross_validate(data, judged, grid, folds)
+    best = table[0]
+    ex = data[best["neighbours"]]
+    scaler, weights, bias = fit(ex, best["objective"], best["C"])
+    today = dt.datetime.now(dt.UTC).strftime("%Y.%m.%d")
+    ranker = LinearRanker(
+        version=f"{today}-{best['objective']}-k{best['neighbours']}",
+        features=list(FEATURES),
+        mean=scaler.mean_,
+        scale=scaler.scale_,
+        weights=weights,
+        bias=bias,
+        neighbours=best["neighbours"],
+        about={
+            "trained_on": f"{len(queries)} IOM evaluation records (train split), each held back from its own features",
+            "objective": best["objective"], "C": best["C"], "folds": folds,
+            "cross_validated": {m: round(best[m], 4) for m in ("map", "p@5", "recall@10")},
+            "candidates": int(len(ex.y)), "positives": int(ex.y.sum()),
+        },
+    )
+    return ranker, table

@@ -1,0 +1,105 @@
+"""Who each indexed document names, and in which roles, read once per index version.
+
+The learned ranker's popularity and nearest-document features, and the voting model's prior, all
+count documents here. A query can leave documents out of the counts (the evaluation's held-back
+record), so that nothing is counted from the very document being predicted.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..records import NO_ROLE, Mention
+from ..store import IndexReader
+
+STATED = "stated"
+"""The role key that counts a document naming an actor in any stated role."""
+
+BATCH = 5000
+"""Chunk rows read per query of the catalogue (well under SQLite's limit on bound parameters)."""
+
+
+@dataclass
+class Naming:
+    """One actor in one document: the roles stated for it there, and its first passage as evidence."""
+
+    roles: set[str]
+    """Roles stated for it in the document (NO_ROLE for a mention without one)."""
+    row: int
+    role: str | None
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Counts:
+    """Documents naming each actor, and naming it in each role, over the documents counted."""
+
+    documents: int
+    df: Counter[str]
+    df_role: Counter[tuple[str, str]]
+
+
+class ActorTable:
+    """Per document (in `IndexReader.doc_ids` order): the actors it names, with their roles."""
+
+    def __init__(self, reader: IndexReader):
+        self.doc_ids = reader.doc_ids()
+        self.position = {d: i for i, d in enumerate(self.doc_ids)}
+        self.years: list[int | None] = [d["year"] for d in reader.documents()]
+        self.names: list[dict[str, Naming]] = [{} for _ in self.doc_ids]
+        self.types: dict[str, str] = {}
+        doc_of = reader.chunk_doc_index
+        for start in range(0, reader.size, BATCH):
+            for row, found in reader.mentions(list(range(start, min(start + BATCH, reader.size)))).items():
+                self._add(int(doc_of[row]), row, found)
+        self.totals = self._count(range(len(self.doc_ids)))
+
+    def _add(self, doc: int, row: int, found: list[Mention]) -> None:
+        named = self.names[doc]
+        for m in found:
+            self.types.setdefault(m.name, m.type)
+            naming = named.get(m.name)
+            if naming is None:
+                naming = named[m.name] = Naming(set(), row, m.role)
+            naming.roles.add(m.role or NO_ROLE)
+            if naming.row == row:
+                naming.spans.append((m.start, m.end))
+
+    def _count(self, docs: Iterable[int]) -> Counts:
+        df: Counter[str] = Counter()
+        df_role: Counter[tuple[str, str]] = Counter()
+        n = 0
+        for doc in docs:
+            n += 1
+            for name, naming in self.names[doc].items():
+                df[name] += 1
+                df_role.update((name, role) for role in naming.roles)
+                if naming.roles - {NO_ROLE}:
+                    df_role[name, STATED] += 1
+        return Counts(n, df, df_role)
+
+    def counts(self, leave_out: Iterable[str] = ()) -> Counts:
+        """Document counts without the documents `leave_out` (ids; unknown ids are ignored)."""
+        gone = {self.position[d] for d in leave_out if d in self.position}
+        if not gone:
+            return self.totals
+        out = self._count(gone)
+        return Counts(self.totals.documents - out.documents, self.totals.df - out.df, self.totals.df_role - out.df_role)
+
+    def positions(self, doc_ids: Iterable[str]) -> list[int]:
+        """Positions of known document ids."""
+        return [self.position[d] for d in doc_ids if d in self.position]
+
+
+_TABLES: weakref.WeakKeyDictionary[IndexReader, ActorTable] = weakref.WeakKeyDictionary()
+
+
+def actor_table(reader: IndexReader) -> ActorTable:
+    """The actor table of an index version (built on first use, then cached with the reader)."""
+    table = _TABLES.get(reader)
+    if table is None:
+        table = _TABLES[reader] = ActorTable(reader)
+    return table

@@ -1,0 +1,174 @@
+"""What the learned ranker knows about each (initiative text, actor) pair.
+
+Candidates are the actors named in the retrieved passages (the voting model's tallies) and in the
+documents nearest the text (neighbours.py). Each gets the values of `FEATURES`:
+
+* ``vote``, ``vote_rank``: the voting model's score (log1p) and 1 / its rank;
+* ``vote:<role>``: the passages' votes (rel · association, before weights and prior) per role;
+* ``passages``, ``best_passage``: log1p of the supporting passages, 1 / the best one's rank;
+* ``prior``, ``documents``, ``documents:<role>``: log(1 + N / df), log1p of the documents naming
+  the actor, and naming it in each role (its popularity, and its popularity as donor, chair, ...);
+* ``neighbours``, ``neighbours:<role>``: the similarity-weighted vote of the nearest documents;
+* ``type:<type>``: the actor's type; ``named_in_query``: the text itself names it;
+* ``year_gap``: decades between its evidence and the years the query names (or filters on);
+  ``age``: decades between its newest evidence and the newest document of the index.
+
+Roles come from the actor registry (`actors.ROLES`), so a new role adds its features. Documents the
+filters exclude are out of every feature, counts included. `facts` keeps the counts behind the
+values for the explanations (explain.py).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..actors import ROLES, TYPES, extract_mentions
+from ..config import Settings
+from ..records import Filters, Mention
+from ..search import Searcher
+from .actor_table import NO_ROLE, STATED, ActorTable, actor_table
+from .neighbours import NeighbourVote, neighbour_index, votes
+from .selection import Keep
+from .voting import Passages, Support, Tally, idf_prior, retrieve, vote
+
+VOTE_ROLES = (*ROLES, NO_ROLE)
+COUNT_ROLES = (*ROLES, STATED)
+FEATURES: tuple[str, ...] = (
+    "vote", "vote_rank", *(f"vote:{r}" for r in VOTE_ROLES), "passages", "best_passage",
+    "prior", "documents", *(f"documents:{r}" for r in COUNT_ROLES),
+    "neighbours", *(f"neighbours:{r}" for r in COUNT_ROLES),
+    *(f"type:{t}" for t in TYPES), "named_in_query", "year_gap", "age",
+)
+YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+
+
+@dataclass
+class Candidate:
+    """One actor for one text: its feature values, the counts behind them, and its evidence."""
+
+    name: str
+    type: str
+    values: dict[str, float]
+    facts: dict[str, float]
+    support: list[Support] = field(default_factory=list)
+    neighbour: NeighbourVote | None = None
+
+
+@dataclass
+class Candidates:
+    """The candidates of one text, and how much evidence was found."""
+
+    items: list[Candidate]
+    passages: int
+    neighbours: int
+    table: ActorTable
+
+    def matrix(self, features: list[str]) -> np.ndarray:
+        """The candidates' values of `features`, one row per candidate (0 for a feature not computed)."""
+        return np.array([[c.values.get(f, 0.0) for f in features] for c in self.items], dtype=np.float64)
+
+
+def candidates(
+    searcher: Searcher,
+    text: str,
+    settings: Settings,
+    k_neighbours: int,
+    filters: Filters | None = None,
+    keep: Keep | None = None,
+    passages: Passages | None = None,
+) -> Candidates:
+    """Every actor the retrieved passages or the `k_neighbours` nearest documents name, with features.
+    `passages`, when given, are the text's retrieved passages (one retrieval for several `k_neighbours`)."""
+    reader = searcher.reader
+    table = actor_table(reader)
+    f = filters or Filters()
+    counts = table.counts(f.exclude_doc_ids or ())
+    passages = passages or retrieve(searcher, text, settings.partner_passages, filters)
+    tallies = {t.name: t for t in vote(passages, settings, idf_prior(counts.documents, counts.df, settings.partner_prior), keep)}
+    rank_of = {row: i for i, (row, _) in enumerate(passages.ranked, 1)}
+    nearest = neighbour_index(reader).nearest(text, k_neighbours, _allowed_documents(searcher, f, len(table.doc_ids)))
+    near = {n: v for n, v in votes(table, nearest).items() if keep is None or keep(_mention(n, table))}
+    asked = {m.name for m in extract_mentions(text)}
+    years = _query_years(text, f)
+    newest = max((y for y in table.years if y), default=None)
+    items = []
+    for vote_rank, name in enumerate([*tallies, *sorted(set(near) - set(tallies))], 1):
+        tally, nv = tallies.get(name), near.get(name)
+        values, facts = _voting(tally, vote_rank, rank_of)
+        df = counts.df.get(name, 0)
+        values["prior"] = math.log1p(counts.documents / max(df, 1))
+        values["documents"] = math.log1p(df)
+        facts.update({"documents": df, "indexed": counts.documents, "nearest": len(nearest)})
+        for role in COUNT_ROLES:
+            n = counts.df_role.get((name, role), 0)
+            values[f"documents:{role}"], facts[f"documents:{role}"] = math.log1p(n), n
+        if nv is not None:
+            values["neighbours"], facts["neighbours"] = nv.score, nv.documents
+            for role in COUNT_ROLES:
+                values[f"neighbours:{role}"], facts[f"neighbours:{role}"] = nv.role_score[role], nv.role_documents[role]
+        kind = table.types.get(name) or (tally.type if tally else "")
+        values[f"type:{kind}"] = 1.0
+        values["named_in_query"] = facts["named_in_query"] = float(name in asked)
+        evidence_years = _evidence_years(tally, nv, table, searcher)
+        if evidence_years and years:
+            gap = min(abs(a - b) for a in evidence_years for b in years)
+            values["year_gap"], facts["year_gap"] = gap / 10, gap
+        if evidence_years and newest:
+            values["age"], facts["newest"] = (newest - max(evidence_years)) / 10, max(evidence_years)
+        items.append(Candidate(name, kind, values, facts, tally.support if tally else [], nv))
+    return Candidates(items, len(passages.ranked), len(nearest), table)
+
+
+def _voting(tally: Tally | None, vote_rank: int, rank_of: dict[int, int]) -> tuple[dict[str, float], dict[str, float]]:
+    """The voting features of a candidate (all 0 for one only the nearest documents name)."""
+    if tally is None:
+        return {}, {"passages": 0}
+    shares: Counter[str] = Counter()
+    by_role: Counter[str] = Counter()
+    for s in tally.support:
+        shares[s.role or NO_ROLE] += s.share
+        by_role[s.role or NO_ROLE] += 1
+    values = {
+        "vote": math.log1p(tally.score),
+        "vote_rank": 1.0 / vote_rank,
+        "passages": math.log1p(len(tally.support)),
+        "best_passage": 1.0 / min(rank_of[s.row] for s in tally.support),
+        **{f"vote:{r}": math.log1p(v) for r, v in shares.items()},
+    }
+    facts: dict[str, float] = {"passages": len(tally.support), **{f"passages:{r}": n for r, n in by_role.items()}}
+    return values, facts
+
+
+def _allowed_documents(searcher: Searcher, f: Filters, n_docs: int) -> np.ndarray | None:
+    """The documents the filters keep, as a boolean mask (None: all)."""
+    mask = searcher.reader.filter_mask(f.year_from, f.year_to, f.doc_types, f.sources, None, f.exclude_doc_ids)
+    if mask is None:
+        return None
+    allowed = np.zeros(n_docs, dtype=bool)
+    allowed[searcher.reader.chunk_doc_index[mask]] = True
+    return allowed
+
+
+def _mention(name: str, table: ActorTable) -> Mention:
+    """A stand-in mention of an actor, for the type and exclusion filters."""
+    return Mention(name, table.types.get(name, ""), name, 0, 0)
+
+
+def _query_years(text: str, f: Filters) -> list[int]:
+    """The years a query is about: its year filter, else the years its text names."""
+    if f.year_from or f.year_to:
+        return sorted({y for y in (f.year_from, f.year_to) if y})
+    return sorted({int(y) for y in YEAR.findall(text)})
+
+
+def _evidence_years(tally: Tally | None, nv: NeighbourVote | None, table: ActorTable, searcher: Searcher) -> list[int]:
+    """Years of the documents that support a candidate."""
+    doc_of = searcher.reader.chunk_doc_index
+    docs = {int(doc_of[s.row]) for s in tally.support} if tally else set()
+    docs |= {doc for doc, _, _ in nv.evidence} if nv else set()
+    return [y for y in (table.years[d] for d in docs) if y]
