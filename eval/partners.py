@@ -290,7 +290,7 @@ def cached_engine(
     key = [
         name,
         sorted((d.doc_id, hashlib.sha256(d.text.encode()).hexdigest()) for d in documents),
-        Embedder(settings.model, "cpu").fingerprint,
+        Embedder(settings.model, "cpu", backend=settings.backend).fingerprint,
         *(f"{k}={getattr(settings, k)}" for k in EMBEDDING_SETTINGS),
     ]
     folder = Path(cache) / f"partners-{name}-{hashlib.sha256(repr(key).encode()).hexdigest()[:12]}"

@@ -139,7 +139,7 @@ def index_dir(collection: Collection, settings: Settings, cache: Path = DEFAULT_
     parts = [
         collection.name,
         _source_key(collection.source),
-        Embedder(settings.model, "cpu").fingerprint,
+        Embedder(settings.model, "cpu", backend=settings.backend).fingerprint,
         *(f"{k}={getattr(settings, k)}" for k in EMBEDDING_SETTINGS),
     ]
     return Path(cache) / f"{collection.name}-{hashlib.sha256(repr(parts).encode()).hexdigest()[:12]}"

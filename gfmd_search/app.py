@@ -32,7 +32,8 @@ class Engine:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return Embedder(self.settings.model, self.settings.device, self.settings.batch_size)
+        s = self.settings
+        return Embedder(s.model, s.device, s.batch_size, s.backend, s.fp16)
 
     def searcher(self) -> Searcher:
         """The searcher over the live index version, reopened when an ingest swapped it."""

@@ -35,6 +35,8 @@ class Settings:
     model: str = DEFAULT_MODEL
     device: str | None = None
     batch_size: int = 64
+    backend: str = "torch"  # torch | onnx | onnx-int8 (ONNX Runtime on the CPU; README "Speed")
+    fp16: bool = False  # half-precision torch weights, for GPUs
     # chunking
     chunk_tokens: int = 200
     chunk_overlap: int = 32
@@ -91,6 +93,7 @@ class Settings:
 
 
 MODES = ("dense", "bm25", "hybrid")
+BACKENDS = ("torch", "onnx", "onnx-int8")
 FUSIONS = ("rrf", "convex", "zscore")
 PARTNER_RELEVANCE = ("rank", "score")
 
@@ -160,6 +163,8 @@ def _coerce(key: str, value: Any, origin: str) -> Any:
 def _validate(s: Settings) -> None:
     if s.mode not in MODES:
         raise ConfigError(f"setting 'mode' must be one of {', '.join(MODES)}, not {s.mode!r}")
+    if s.backend not in BACKENDS:
+        raise ConfigError(f"setting 'backend' must be one of {', '.join(BACKENDS)}, not {s.backend!r}")
     if s.fusion not in FUSIONS:
         raise ConfigError(f"setting 'fusion' must be one of {', '.join(FUSIONS)}, not {s.fusion!r}")
     if s.chunk_overlap >= s.chunk_tokens:
