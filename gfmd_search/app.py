@@ -15,7 +15,7 @@ from typing import Any
 from . import partners, practices
 from .config import Settings, load_settings
 from .embedding import Embedder
-from .ingest import Ingestor
+from .ingest import Executor, Ingestor
 from .records import Document, Filters, Hit, IngestReport, Partner, Practice, SearchResult
 from .search import Searcher
 from .store import IndexStore
@@ -83,9 +83,11 @@ class Engine:
         """Related good practices for a document."""
         return practices.for_document(self.searcher(), doc_id, k)
 
-    def ingest(self, paths: Iterable[Path], prune: bool = False, progress: bool = True) -> IngestReport:
-        """Ingest files and folders into the index."""
-        return self._ingestor().ingest_paths(paths, prune, progress)
+    def ingest(
+        self, paths: Iterable[Path], prune: bool = False, progress: bool = True, executor: Executor | None = None
+    ) -> IngestReport:
+        """Ingest files and folders into the index (parsing and embedding on `executor` when given)."""
+        return self._ingestor().ingest_paths(paths, prune, progress, executor)
 
     def ingest_documents(self, documents: Iterable[Document], progress: bool = True) -> IngestReport:
         """Ingest ready-made documents into the index."""
