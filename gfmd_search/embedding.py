@@ -100,6 +100,8 @@ class Embedder:
             ) from None
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # no busy-waiting between runs: spinning threads would take the CPU from everything else
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return onnxruntime.InferenceSession(
             str(self.onnx_file()), options, providers=["CPUExecutionProvider"]
         )

@@ -64,10 +64,11 @@ class _Worker:
     def process(self, job: tuple[Path, Path, int]) -> tuple[_Embedded, list[Skipped]]:
         """Parse, chunk and embed one file; chunks whose text is known get a zero row the driver fills."""
         report = IngestReport()
-        reuse = lambda text_hash: self.placeholder if text_hash in self.known else None  # noqa: E731
-        done = self.ingestor._embed(_documents([_load_one(job)], report), reuse, report, progress=False)
+        done = self.ingestor._embed(_documents([_load_one(job)], report), self._known, report, progress=False)
         return done, report.skipped
 
+    def _known(self, text_hash: str) -> np.ndarray | None:
+        return self.placeholder if text_hash in self.known else None
 
 
 class RayExecutor:
@@ -115,8 +116,9 @@ class RayExecutor:
         known_ref = ray.put(known)
         actors = [worker.remote(settings, device, known_ref) for _ in range(min(count, len(todo)))]
         pool = ActorPool(actors)
-        for path, root in todo:
-            pool.submit(lambda actor, job: actor.process.remote(job), (path.resolve(), root.resolve(), settings.max_pages))
+        for path, root in todo:  # absolute: a worker's working directory is not the driver's
+            job = (path.absolute(), root.absolute(), settings.max_pages)
+            pool.submit(lambda actor, j: actor.process.remote(j), job)
         parts: list[_Embedded] = []
         for path, _ in tqdm(todo, desc="Ingesting on Ray", unit="file", disable=not progress):
             try:
