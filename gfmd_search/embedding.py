@@ -65,10 +65,12 @@ class Embedder:
             raise EmbeddingError(f"unknown embedding backend {backend!r}: use one of {', '.join(BACKENDS)}")
         self.name = model
         self.path = resolve_model(model)
+        self.device = pick_device(device)
+        if self.device != "cpu" and backend == "onnx":
+            backend = "torch"  # ONNX runs on the CPU; on a GPU torch gives the same vectors
+        if self.device != "cpu" and backend == "onnx-int8":
+            raise EmbeddingError(f"the onnx-int8 backend runs on the CPU; use backend 'torch' for {self.device!r}")
         self.backend = backend
-        self.device = "cpu" if backend != "torch" and not device else pick_device(device)
-        if backend != "torch" and self.device != "cpu":
-            raise EmbeddingError(f"the {backend} backend runs on the CPU; use backend 'torch' for {self.device!r}")
         if fp16 and backend != "torch":
             raise EmbeddingError("fp16 applies to the torch backend only")
         self.batch_size = batch_size

@@ -41,10 +41,10 @@ def import_ray() -> Any:
 def placement(resources: dict[str, float], workers: int | None, backend: str) -> tuple[int, dict[str, float], str]:
     """How many actors, the resources of each, and their device, for a cluster's resources.
 
-    With GPUs (and the torch backend) there is one actor per GPU unless `workers` says
+    With GPUs (and a backend other than onnx-int8) there is one actor per GPU unless `workers` says
     otherwise; on CPUs alone, one actor per 4 CPUs. The CPUs are shared out evenly.
     """
-    gpus = int(resources.get("GPU", 0)) if backend == "torch" else 0
+    gpus = int(resources.get("GPU", 0)) if backend != "onnx-int8" else 0  # onnx runs as torch on a GPU
     cpus = max(1, int(resources.get("CPU", 1)))
     count = workers or gpus or max(1, cpus // 4)
     if gpus:

@@ -62,7 +62,8 @@ def test_bad_backend_settings_are_clear():
     with pytest.raises(EmbeddingError, match="unknown embedding backend 'tensorrt'"):
         Embedder(backend="tensorrt")
     with pytest.raises(EmbeddingError, match="runs on the CPU"):
-        Embedder(backend="onnx", device="cuda")
+        Embedder(backend="onnx-int8", device="cuda")
+    assert Embedder(backend="onnx", device="cuda").backend == "torch", "on a GPU, torch gives the ONNX vectors"
     with pytest.raises(EmbeddingError, match="fp16 applies to the torch backend"):
         Embedder(backend="onnx-int8", fp16=True)
     with pytest.raises(ConfigError, match="'backend' must be one of torch, onnx, onnx-int8"):

@@ -126,6 +126,7 @@ def test_ray_without_ray_installed_says_how_to_install_it(monkeypatch, tmp_path,
 def test_workers_go_to_the_gpus_when_the_cluster_has_them():
     assert placement({"CPU": 32, "GPU": 4}, None, "torch") == (4, {"num_gpus": 1.0, "num_cpus": 1}, "cuda")
     assert placement({"CPU": 32, "GPU": 2}, 4, "torch") == (4, {"num_gpus": 0.5, "num_cpus": 1}, "cuda")
-    assert placement({"CPU": 32, "GPU": 2}, None, "onnx") == (8, {"num_cpus": 4}, "cpu")
+    assert placement({"CPU": 32, "GPU": 2}, None, "onnx") == (2, {"num_gpus": 1.0, "num_cpus": 1}, "cuda")
+    assert placement({"CPU": 32, "GPU": 2}, None, "onnx-int8") == (8, {"num_cpus": 4}, "cpu")
     assert placement({"CPU": 2}, 2, "torch") == (2, {"num_cpus": 1}, "cpu")
     assert placement({"CPU": 2}, None, "torch") == (1, {"num_cpus": 2}, "cpu")
