@@ -77,7 +77,7 @@ class Embedder:
         self.fp16 = fp16
 
     @cached_property
-    def model(self):  # noqa: ANN201 - SentenceTransformer, imported lazily
+    def model(self):
         if Path(self.path).is_dir():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
@@ -89,11 +89,11 @@ class Embedder:
         return model.half() if self.fp16 else model
 
     @cached_property
-    def tokenizer(self):  # noqa: ANN201 - a Hugging Face fast tokenizer
+    def tokenizer(self):
         return self.model.tokenizer
 
     @cached_property
-    def session(self):  # noqa: ANN201 - onnxruntime.InferenceSession, imported lazily
+    def session(self):
         try:
             import onnxruntime
         except ImportError:
@@ -184,7 +184,7 @@ class Embedder:
         return int8
 
 
-def _export(model, target: Path) -> None:  # noqa: ANN001 - SentenceTransformer
+def _export(model, target: Path) -> None:
     """Export tokens -> normalised sentence embedding to ONNX (the TorchScript exporter)."""
     import torch
 
@@ -200,7 +200,7 @@ def _export(model, target: Path) -> None:  # noqa: ANN001 - SentenceTransformer
             super().__init__()
             self.model = model
 
-        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001, ANN202
+        def forward(self, input_ids, attention_mask, token_type_ids):
             features = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
             return self.model(features)["sentence_embedding"]
 
@@ -220,7 +220,7 @@ def _quantize(source: Path, target: Path) -> None:
     quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
 
 
-def _atomic(target: Path, write) -> None:  # noqa: ANN001 - a function of the temporary path
+def _atomic(target: Path, write) -> None:
     """Write a file through a temporary name beside it, so a half-written export is never used."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import CORPUS
 from gfmd_search.config import ConfigError, load_settings
 from gfmd_search.embedding import Embedder, EmbeddingError
-
-from conftest import CORPUS
 
 pytest.importorskip("onnxruntime", reason="the ONNX backends need the [onnx] extra")
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS, make_engine
 
-from gfmd_search.cli import main
+from conftest import CORPUS, make_engine
 from gfmd_search.ray_ingest import RayExecutor, placement
+from gfmd_search_cli.main import main
 
 PDFS = ["AAP_EN_Evaluation_Brief_final_0.pdf", "CS1137-CS1138_Evaluation_Brief_Javier_SANCHEZ_MARTI.pdf",
         "Evaluation_Learning_Brief_Final_Olta_NDOJA.pdf"]

@@ -11,8 +11,9 @@ import time
 
 import httpx
 import pytest
-from conftest import make_engine
 from test_api_hotswap import Hammer, _write_note
+
+from conftest import make_engine
 
 
 def _free_port() -> int:
@@ -29,7 +30,7 @@ def replicas(sample_index, tmp_path):
     ports = [_free_port(), _free_port()]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "gfmd_search", "serve", "--index", str(index), "--port", str(port)],
+            [sys.executable, "-m", "gfmd_search_cli", "serve", "--index", str(index), "--port", str(port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         for port in ports
