@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", parents=[common], help="ingest files and folders into the index")
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
+    p.add_argument("--follow-links", action="store_true", help="follow symlinks that lead out of a folder")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _ray_args(p)
     p.set_defaults(run=_ingest)
@@ -144,7 +145,8 @@ def _ingest(args: argparse.Namespace) -> int:
         from gfmd_search.ray_ingest import RayExecutor
 
         executor = RayExecutor(args.ray, args.ray_workers)
-    report = _engine(args).ingest(args.paths, prune=args.prune, executor=executor)
+    engine = _engine(args, follow_links=args.follow_links or None)
+    report = engine.ingest(args.paths, prune=args.prune, executor=executor)
     return _report(report, args.json)
 
 
@@ -229,7 +231,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from gfmd_search_api.main import create_app
 
-    uvicorn.run(create_app(_engine(args)), host=args.host, port=args.port)
+    uvicorn.run(create_app(_engine(args), host=args.host), host=args.host, port=args.port)
     return EXIT_OK
 
 

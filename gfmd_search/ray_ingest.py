@@ -61,7 +61,7 @@ class _Worker:
         self.known = known
         self.placeholder = np.zeros(embedder.dimension, np.float32)
 
-    def process(self, job: tuple[Path, Path, int]) -> tuple[_Embedded, list[Skipped]]:
+    def process(self, job: tuple[Path, Path, str, int, int]) -> tuple[_Embedded, list[Skipped]]:
         """Parse, chunk and embed one file; chunks whose text is known get a zero row the driver fills."""
         report = IngestReport()
         done = self.ingestor._embed(_documents([_load_one(job)], report), self._known, report, progress=False)
@@ -80,7 +80,7 @@ class RayExecutor:
         self.workers = workers
 
     def embed_files(
-        self, ingestor: Ingestor, todo: list[tuple[Path, Path]], previous: _Previous, report: IngestReport,
+        self, ingestor: Ingestor, todo: list[tuple[Path, Path, str]], previous: _Previous, report: IngestReport,
         progress: bool,
     ) -> _Embedded:
         """The parsed, chunked, embedded changed files, in the order given (the Executor of ingest)."""
@@ -105,7 +105,7 @@ class RayExecutor:
                 ray.shutdown()
 
     def _run(
-        self, settings: Settings, todo: list[tuple[Path, Path]], known: set[str], report: IngestReport, progress: bool
+        self, settings: Settings, todo: list[tuple[Path, Path, str]], known: set[str], report: IngestReport, progress: bool
     ) -> list[_Embedded]:
         """Per-file results in the order of `todo`; failures go to the report."""
         from ray.util import ActorPool
@@ -116,11 +116,12 @@ class RayExecutor:
         known_ref = ray.put(known)
         actors = [worker.remote(settings, device, known_ref) for _ in range(min(count, len(todo)))]
         pool = ActorPool(actors)
-        for path, root in todo:  # absolute: a worker's working directory is not the driver's
-            job = (path.absolute(), root.absolute(), settings.max_pages)
+        max_bytes = int(settings.max_file_mb * 1_000_000)
+        for path, root, doc_id in todo:  # absolute: a worker's working directory is not the driver's
+            job = (path.absolute(), root.absolute(), doc_id, settings.max_pages, max_bytes)
             pool.submit(lambda actor, j: actor.process.remote(j), job)
         parts: list[_Embedded] = []
-        for path, _ in tqdm(todo, desc="Ingesting on Ray", unit="file", disable=not progress):
+        for path, _, _ in tqdm(todo, desc="Ingesting on Ray", unit="file", disable=not progress):
             try:
                 part, skipped = pool.get_next()
             except ray.exceptions.RayError as exc:
