@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
     p.add_argument("--follow-links", action="store_true", help="follow symlinks that lead out of a folder")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    _ray_args(p)
     p.set_defaults(run=_ingest)
 
     p = sub.add_parser("search", parents=[common], help="search passages")
@@ -131,8 +132,21 @@ def _filters(args: argparse.Namespace) -> Filters:
     return Filters(args.year_from, args.year_to, args.doc_type, args.source, where=parse_where(args.where))
 
 
+def _ray_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="parse and embed on Ray: a new local instance, or 'auto' or a cluster's address")
+    p.add_argument("--ray-workers", type=int, metavar="N",
+                   help="Ray actors (default: one per GPU, else one per 4 CPUs of the cluster)")
+
+
 def _ingest(args: argparse.Namespace) -> int:
-    report = _engine(args, follow_links=args.follow_links or None).ingest(args.paths, prune=args.prune)
+    executor = None
+    if args.ray:
+        from gfmd_search.ray_ingest import RayExecutor
+
+        executor = RayExecutor(args.ray, args.ray_workers)
+    engine = _engine(args, follow_links=args.follow_links or None)
+    report = engine.ingest(args.paths, prune=args.prune, executor=executor)
     return _report(report, args.json)
 
 

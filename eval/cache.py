@@ -23,7 +23,7 @@ def cache_dir(name: str, corpus_key: object, settings: Settings, cache: Path = D
     parts = [
         name,
         corpus_key,
-        Embedder(settings.model, "cpu").fingerprint,
+        Embedder(settings.model, "cpu", backend=settings.backend).fingerprint,
         *(f"{k}={getattr(settings, k)}" for k in EMBEDDING_SETTINGS),
     ]
     return Path(cache) / f"{prefix}{name}-{hashlib.sha256(repr(parts).encode()).hexdigest()[:12]}"

@@ -16,7 +16,7 @@ from typing import Any
 from . import partners, practices
 from .config import Settings, load_settings
 from .embedding import Embedder
-from .ingest import Ingestor
+from .ingest import Executor, Ingestor
 from .records import (
     Document,
     Facets,
@@ -55,7 +55,7 @@ class Engine:
             with self._lock:
                 if self._embedder is None:
                     s = self.settings
-                    self._embedder = Embedder(s.model, s.device, s.batch_size)
+                    self._embedder = Embedder(s.model, s.device, s.batch_size, s.backend, s.fp16)
         return self._embedder
 
     def warm_up(self) -> None:
@@ -116,9 +116,11 @@ class Engine:
         """Related good practices for a document."""
         return practices.for_document(self.searcher(), doc_id, k)
 
-    def ingest(self, paths: Iterable[Path], prune: bool = False, progress: bool = True) -> IngestReport:
-        """Ingest files and folders into the index."""
-        return self._ingestor().ingest_paths(paths, prune, progress)
+    def ingest(
+        self, paths: Iterable[Path], prune: bool = False, progress: bool = True, executor: Executor | None = None
+    ) -> IngestReport:
+        """Ingest files and folders into the index (parsing and embedding on `executor` when given)."""
+        return self._ingestor().ingest_paths(paths, prune, progress, executor)
 
     def ingest_documents(self, documents: Iterable[Document], progress: bool = True) -> IngestReport:
         """Ingest ready-made documents into the index."""

@@ -32,10 +32,12 @@ Mode = Literal["dense", "bm25", "hybrid"]
 Fusion = Literal["rrf", "convex", "zscore"]
 Aggregation = Literal["max", "sum", "mean"]
 PartnerRelevance = Literal["rank", "score"]
+Backend = Literal["torch", "onnx", "onnx-int8"]
 MODES: tuple[str, ...] = get_args(Mode)
 FUSIONS: tuple[str, ...] = get_args(Fusion)
 AGGREGATIONS: tuple[str, ...] = get_args(Aggregation)
 PARTNER_RELEVANCE: tuple[str, ...] = get_args(PartnerRelevance)
+BACKENDS: tuple[str, ...] = get_args(Backend)
 
 DEFAULT_ROLE_WEIGHTS = {**{role: 10.0 for role in ROLES}, NO_ROLE: 1.0}
 """A stated role weighs 10 mentions without one; a `[role_weights]` table is merged over these."""
@@ -63,6 +65,8 @@ class Settings(BaseSettings):
     model: str = DEFAULT_MODEL
     device: str | None = None
     batch_size: int = Field(64, ge=1)
+    backend: Backend = "torch"  # torch | onnx | onnx-int8 (ONNX Runtime on the CPU; README "Speed")
+    fp16: bool = False  # half-precision torch weights, for GPUs
     # chunking
     chunk_tokens: int = Field(200, ge=8)
     chunk_overlap: int = Field(32, ge=0)

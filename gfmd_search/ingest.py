@@ -13,11 +13,12 @@ import multiprocessing
 import signal
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -45,6 +46,15 @@ class _Embedded:
     embedded: int
 
 
+class Executor(Protocol):
+    """Parses, chunks and embeds files somewhere else (gfmd_search.ray_ingest.RayExecutor)."""
+
+    def embed_files(
+        self, ingestor: Ingestor, todo: list[tuple[Path, Path]], previous: _Previous, report: IngestReport,
+        progress: bool,
+    ) -> _Embedded: ...
+
+
 class _Previous:
     """The live version, read lazily: ids and hashes first, vectors only when needed."""
 
@@ -63,6 +73,10 @@ class _Previous:
         _, chunks, vectors, _ = self.everything
         return {c.text_hash: vectors[i] for i, c in enumerate(chunks)}
 
+    def vector_for(self, text_hash: str) -> np.ndarray | None:
+        """The vector embedded before for this chunk text, if any."""
+        return self.vector_of_hash.get(text_hash)
+
     def setting(self, key: str) -> object:
         return self.reader.manifest["settings"].get(key) if self.reader else None
 
@@ -75,8 +89,11 @@ class Ingestor:
         self.embedder = embedder
         self.store = store
 
-    def ingest_paths(self, paths: Iterable[Path], prune: bool = False, progress: bool = True) -> IngestReport:
-        """Ingest files and folders; with `prune`, drop documents whose files are gone."""
+    def ingest_paths(
+        self, paths: Iterable[Path], prune: bool = False, progress: bool = True, executor: Executor | None = None
+    ) -> IngestReport:
+        """Ingest files and folders; with `prune`, drop documents whose files are gone.
+        An `executor` (the Ray one) parses, chunks and embeds the changed files elsewhere."""
         report = IngestReport()
         files: dict[Path, tuple[Path, Path]] = {}  # by resolved path: a file given twice is taken once
         for arg in map(Path, paths):
@@ -96,7 +113,15 @@ class Ingestor:
                 d["doc_id"] for d in previous.rows
                 if prune and d["path"] in kept and d["doc_id"] not in kept[d["path"]]
             ]
-            self._commit(previous, itertools.chain(records, self._load(todo, report)), gone, report, progress)
+            if executor is None:
+                fresh = itertools.chain(records, self._load(todo, report))
+                new = self._embed(fresh, previous.vector_for, report, progress)
+            else:  # records are ready-made: embedded here, before the files the executor did
+                here = self._embed(iter(records), previous.vector_for, report, progress)
+                there = executor.embed_files(self, todo, previous, report, progress)
+                new = _Embedded(here.documents + there.documents, here.chunks + there.chunks,
+                                np.vstack([here.vectors, there.vectors]), here.embedded + there.embedded)
+            self._commit(previous, new, gone, report)
         return report
 
     def _changed_records(
@@ -143,7 +168,7 @@ class Ingestor:
                     else:
                         yield doc
 
-            self._commit(previous, changed(), [], report, progress)
+            self._commit(previous, self._embed(changed(), previous.vector_for, report, progress), [], report)
         return report
 
     def remove(self, doc_ids: list[str]) -> IngestReport:
@@ -153,7 +178,8 @@ class Ingestor:
             previous = _Previous(self._open_compatible())
             known = {d["doc_id"] for d in previous.rows}
             report.skipped.extend(Skipped(d, "no such document in the index") for d in doc_ids if d not in known)
-            self._commit(previous, iter(()), [d for d in doc_ids if d in known], report, False)
+            nothing = self._embed(iter(()), previous.vector_for, report, False)
+            self._commit(previous, nothing, [d for d in doc_ids if d in known], report)
         return report
 
     def _open_compatible(self) -> IndexReader | None:
@@ -221,11 +247,8 @@ class Ingestor:
         with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_die_with_parent) as pool:
             yield from _documents(pool.map(_load_one, jobs), report)
 
-    def _commit(
-        self, previous: _Previous, fresh: Iterable[Document], gone: list[str], report: IngestReport, progress: bool
-    ) -> None:
-        """Write a version holding the old documents not replaced or gone, plus the fresh ones."""
-        new = self._embed(fresh, previous, report, progress)
+    def _commit(self, previous: _Previous, new: _Embedded, gone: list[str], report: IngestReport) -> None:
+        """Write a version holding the old documents not replaced or gone, plus the new ones."""
         # one document file is one document (a records file holds many): a new id replaces the old one
         new_paths = {d.path for d in new.documents if d.path and Path(d.path).suffix.lower() not in RECORD_EXTENSIONS}
         renamed = {d["doc_id"] for d in previous.rows if d["path"] in new_paths} - {d.doc_id for d in new.documents}
@@ -266,8 +289,10 @@ class Ingestor:
         report.chunks_embedded += new.embedded
         report.chunks_reused += len(new.chunks) - new.embedded
 
-    def _embed(self, fresh: Iterable[Document], previous: _Previous, report: IngestReport, progress: bool) -> _Embedded:
-        """Chunk each document as it arrives and embed its new chunks in groups."""
+    def _embed(
+        self, fresh: Iterable[Document], reuse: Callable[[str], np.ndarray | None], report: IngestReport, progress: bool
+    ) -> _Embedded:
+        """Chunk each document as it arrives; embed in groups the chunks `reuse` has no vector for (by text hash)."""
         chunker = Chunker(
             self.embedder.count_tokens,
             min(self.settings.chunk_tokens, self.embedder.max_tokens),
@@ -296,9 +321,9 @@ class Ingestor:
                 continue
             documents.append(doc)
             for chunk in found:
-                reuse = previous.vector_of_hash.get(chunk.text_hash)
-                if reuse is not None:
-                    vectors[len(chunks)] = reuse
+                known = reuse(chunk.text_hash)
+                if known is not None:
+                    vectors[len(chunks)] = known
                 else:
                     pending.append((len(chunks), embedding_text(doc, chunk, self.settings.context_header)))
                 chunks.append(chunk)
