@@ -31,7 +31,7 @@ from gfmd_search.store import StoreError
 
 from .deps import MAX_BODY_BYTES, ApiError, InvalidInput, Views
 from .models import HealthResponse
-from .routers import admin, documents, partners, practices, search
+from .routers import admin, documents, partners, practices, recommendations, search
 
 log = logging.getLogger("gfmd_search_api")
 
@@ -53,6 +53,7 @@ practices.
 * `GET /search` ranks passages for a query (`dense`, `bm25` or `hybrid`), with filters and facet counts.
 * `GET /practices` returns the related good practices for a query, practice records as units.
 * `POST /partners` suggests countries and organisations for an initiative, with evidence.
+* `GET /recommendations` finds past recommendations, whom they address and the management response.
 * `GET /documents/{id}` and `GET /documents/{id}/similar` give a document and its related passages.
 * `GET /files/{path}` serves source files from the corpus root (append `#page=N` for PDFs).
 
@@ -96,6 +97,7 @@ def create_app(engine: Engine, *, warm_up: bool = True, max_body_bytes: int = MA
     app.include_router(practices.router)
     app.include_router(partners.router)
     app.include_router(documents.router)
+    app.include_router(recommendations.router)
     app.include_router(admin.router)
     _service_routes(app)
     _page_routes(app)

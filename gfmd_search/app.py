@@ -12,11 +12,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import partners, practices
+from . import partners, practices, recommendation_search
 from .config import Settings, load_settings
 from .embedding import Embedder
 from .ingest import Ingestor
-from .records import Document, Filters, Hit, IngestReport, Partner, Practice, SearchResult
+from .recommendations import stats as recommendation_stats
+from .records import Document, Filters, Hit, IngestReport, Partner, Practice, Recommendation, SearchResult
 from .search import Searcher
 from .store import IndexStore
 
@@ -81,6 +82,17 @@ class Engine:
     def similar_practices(self, doc_id: str, k: int = 10) -> list[Practice]:
         """Related good practices for a document."""
         return practices.for_document(self.searcher(), doc_id, k)
+    def recommendations(
+        self,
+        query: str | None = None,
+        k: int = 10,
+        doc_id: str | None = None,
+        addressee: str | None = None,
+        status: str | None = None,
+        filters: Filters | None = None,
+    ) -> list[Recommendation]:
+        """Recommendation units ranked for a query, or a document's in order."""
+        return recommendation_search.find(self.searcher(), query, k, doc_id, addressee, status, filters)
 
     def ingest(self, paths: Iterable[Path], prune: bool = False, progress: bool = True) -> IngestReport:
         """Ingest files and folders into the index."""
@@ -124,4 +136,5 @@ class Engine:
             "dimension": m["dimension"],
             "settings": m["settings"],
             "bytes": size,
+            "recommendations": recommendation_stats(recommendation_search.units(reader).units),
         }

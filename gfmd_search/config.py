@@ -76,6 +76,11 @@ class Settings:
             "donor": 10.0,
             "implementing partner": 10.0,
             "team member": 10.0,
+            # a recommendation addressed to the actor, or a management response naming it responsible
+            # (gfmd_search/recommendations): weighed as an unstated mention until an evaluation with
+            # recommendations in its texts says otherwise (eval/results/recommendations/README.md)
+            "addressee": 1.0,
+            "responsible": 1.0,
             "none": 1.0,
         }
     )
