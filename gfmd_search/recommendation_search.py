@@ -72,7 +72,7 @@ def find(
     reader = searcher.reader
     if doc_id is not None and reader.document(doc_id) is None:
         raise SearchError(f"no document {doc_id!r} in the index")
-    allowed = _allowed_documents(reader, filters)
+    allowed = _allowed_documents(searcher, filters)
     every = units(reader)
     wanted = [
         i
@@ -103,10 +103,10 @@ def _scores(searcher: Searcher, query: str, every: Units, wanted: list[int]) -> 
     return fuse(settings.fusion, dense, lexical, settings.dense_weight, settings.rrf_k)
 
 
-def _allowed_documents(reader: IndexReader, filters: Filters | None) -> set[str] | None:
+def _allowed_documents(searcher: Searcher, filters: Filters | None) -> set[str] | None:
     """The documents the passage filters keep (None: all)."""
-    f = filters or Filters()
-    mask = reader.filter_mask(f.year_from, f.year_to, f.doc_types, f.sources, None, f.exclude_doc_ids)
+    reader = searcher.reader
+    mask = searcher.filter_mask(filters or Filters())
     if mask is None:
         return None
     ids = reader.doc_ids()
