@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Mode = Literal["dense", "bm25", "hybrid"]
+from gfmd_search.config import Mode
 
 _SNIPPET = (
     "…the <mark>skills</mark> <mark>partnerships</mark> between countries of origin and destination "

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import RECOMMENDATION_PDFS
 from fastapi.testclient import TestClient
 
+from conftest import RECOMMENDATION_PDFS
 from gfmd_search import recommendations
 from gfmd_search.loaders import load_document
 from gfmd_search.records import Document, Page, Recommendation, Response
@@ -255,7 +255,7 @@ def test_addressees_and_responsible_units_are_partner_evidence_roles(rec_engine,
 
 
 def test_cli_json(rec_engine, capsys):
-    from gfmd_search.cli import main
+    from gfmd_search_cli.main import main
 
     index = str(rec_engine.settings.index_dir)
     assert main(["recommendations", "return and reintegration", "--k", "2", "--json", "--index", index]) == 0

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from typing import Annotated
 
-from gfmd_search.app import Engine
+from fastapi import APIRouter, Query, Request
+
 from gfmd_search.records import Filters
 
-from ..deps import (
-    IndexView,
-    check_k,
-    check_list,
-    check_params,
-    check_text,
-    check_years,
-    get_engine,
-    get_view,
-    view_covering,
-)
-from ..models import ErrorResponse, RecommendationsResponse
+from ..checks import check_k, check_list, check_params, check_text, check_years
+from ..deps import EngineDep, ViewDep, ViewsDep
+from ..errors import UNAVAILABLE_RESPONSES, response
+from ..models import RecommendationsResponse
+from ..views import view_covering
 
 router = APIRouter(tags=["recommendations"])
 
@@ -29,11 +23,8 @@ PARAMS = ("q", "k", "doc", "addressee", "status", "year_from", "year_to", "type"
     "/recommendations",
     response_model=RecommendationsResponse,
     responses={
-        422: {
-            "model": ErrorResponse,
-            "description": "invalid parameters (unknown status, document or type, k out of range)",
-        },
-        503: {"model": ErrorResponse, "description": "no index has been built yet"},
+        422: response("invalid parameters (unknown status, document or type, k out of range)"),
+        **UNAVAILABLE_RESPONSES,
     },
     summary="Search past recommendations",
     description=(
@@ -45,23 +36,28 @@ PARAMS = ("q", "k", "doc", "addressee", "status", "year_from", "year_to", "type"
 )
 def recommendations(
     request: Request,
-    q: str | None = Query(
-        None, description="what the recommendations are about", examples=["capacity building of partners"]
-    ),
-    k: int = Query(10, ge=1, description="number of recommendations (1 to 100)"),
-    doc: str | None = Query(None, description="only this document's recommendations"),
-    addressee: str | None = Query(
-        None, description="only those addressed to this actor or group, or with it responsible", examples=["IOM"]
-    ),
-    status: str | None = Query(
-        None, description="`accepted`, `partially accepted`, `rejected` or `none` (no response)"
-    ),
-    year_from: int | None = Query(None, ge=1000, le=9999),
-    year_to: int | None = Query(None, ge=1000, le=9999),
-    doc_type: list[str] | None = Query(None, alias="type", description="document type to keep (repeatable)"),
-    source: list[str] | None = Query(None, description="keep documents whose source contains this (repeatable)"),
-    engine: Engine = Depends(get_engine),
-    view: IndexView = Depends(get_view),
+    engine: EngineDep,
+    view: ViewDep,
+    views: ViewsDep,
+    q: Annotated[str | None, Query(
+        description="what the recommendations are about", examples=["capacity building of partners"]
+    )] = None,
+    k: Annotated[int, Query(ge=1, description="number of recommendations (1 to 100)")] = 10,
+    doc: Annotated[str | None, Query(description="only this document's recommendations")] = None,
+    addressee: Annotated[str | None, Query(
+        description="only those addressed to this actor or group, or with it responsible", examples=["IOM"]
+    )] = None,
+    status: Annotated[str | None, Query(
+        description="`accepted`, `partially accepted`, `rejected` or `none` (no response)"
+    )] = None,
+    year_from: Annotated[int | None, Query(ge=1000, le=9999)] = None,
+    year_to: Annotated[int | None, Query(ge=1000, le=9999)] = None,
+    doc_type: Annotated[
+        list[str] | None, Query(alias="type", description="document type to keep (repeatable)")
+    ] = None,
+    source: Annotated[
+        list[str] | None, Query(description="keep documents whose source contains this (repeatable)")
+    ] = None,
 ) -> RecommendationsResponse:
     settings = engine.settings
     check_params(request, PARAMS)
@@ -72,7 +68,7 @@ def recommendations(
     types = view.check_types(check_list(doc_type, "query.type"), "query.type")
     filters = Filters(year_from=year_from, year_to=year_to, doc_types=types, sources=check_list(source, "query.source"))
     found = engine.recommendations(q, k, doc, addressee, status, filters)
-    view = view_covering(request, engine, view, (u.doc_id for u in found))
+    view = view_covering(views, engine, view, (u.doc_id for u in found))
     return RecommendationsResponse(
         query=q,
         k=k,

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..records import Chunk, Document, Mention, Recommendation, Response
+from ..records import ADDRESSEE, RESPONSIBLE, Chunk, Document, Mention, Recommendation, Response
 from .addressees import addressee_phrase, resolve
 from .layout import Layout
 from .numbered import LABEL, find_numbered
 from .prose import find_prose
 from .responses import RECOMMENDATION_TO, Parsed, parse_form, parse_matrix_block, units_field
 
-ADDRESSEE, RESPONSIBLE = "addressee", "responsible"
 NUMBERED, PROSE = "numbered", "prose"
 _ADDRESSED_PHRASE = re.compile(
     r"recommendation\s+to\s*:\s*(?P<who>.*?)(?=\bpriority\b|\n\s*\n|$)", re.IGNORECASE | re.S
