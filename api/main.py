@@ -25,7 +25,7 @@ from gfmd_search.store import StoreError
 
 from .errors import add_error_handlers
 from .middleware import MAX_BODY_BYTES, BodySizeLimit, SecurityHeaders
-from .routers import admin, documents, page, partners, practices, search, service
+from .routers import admin, documents, page, partners, practices, recommendations, search, service
 from .views import Views
 
 log = logging.getLogger("gfmd_search_api")
@@ -40,6 +40,7 @@ practices.
 * `GET /search` ranks passages for a query (`dense`, `bm25` or `hybrid`), with filters and facet counts.
 * `GET /practices` returns the related good practices for a query, practice records as units.
 * `POST /partners` suggests countries and organisations for an initiative, with evidence.
+* `GET /recommendations` finds past recommendations, whom they address and the management response.
 * `GET /documents/{id}` and `GET /documents/{id}/similar` give a document and its related passages.
 * `GET /files/{path}` serves source files from the corpus root (append `#page=N` for PDFs).
 
@@ -88,8 +89,9 @@ def create_app(
     app.state.views = Views()
 
     add_error_handlers(app)
-    for router in (search.router, practices.router, partners.router, documents.router, admin.router, service.router, page.router):
-        app.include_router(router)
+    routers = (search, practices, partners, documents, recommendations, admin, service, page)
+    for module in routers:
+        app.include_router(module.router)
     app.mount("/static", page.static_files(), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(engine.settings, host), www_redirect=False)

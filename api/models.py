@@ -321,6 +321,9 @@ class StatsResponse(BaseModel):
     doc_types: dict[str, int] = Field(description="documents per document type")
     years: list[int] = Field(description="distinct document years, ascending")
     limits: dict[str, int] = Field(description="request limits of this server (`max_k`, `max_query_chars`, …)")
+    recommendations: dict[str, Any] = Field(
+        default_factory=dict, description="recommendation units, repeats, responses, and the unlinked responses"
+    )
 
 
 class HealthResponse(BaseModel):
@@ -367,3 +370,49 @@ class ReloadResponse(BaseModel):
 
     index_version: str
     documents: int
+
+
+class ResponseModel(BaseModel):
+    """A management response to a recommendation."""
+
+    status: Literal["accepted", "partially accepted", "rejected"] | None = Field(
+        description="null when the response's status could not be read (then `raw` holds its text)"
+    )
+    actions: list[str] = Field(description="key actions")
+    responsible: list[str] = Field(description="responsible units, one entry per key action where the layout has them")
+    deadline: str | None = Field(description="time frame(s) or deadline(s)")
+    priority: str | None = Field(description="priority level, when stated")
+    doc_id: str = Field(description="the document the response is in")
+    page: int = Field(description="page of the response in that document")
+    raw: str = Field(description="the response's text as read")
+
+
+class RecommendationModel(BaseModel):
+    """A recommendation unit: the CLI's JSON (`gfmd-search recommendations --json`) plus `file_url`."""
+
+    doc_id: str
+    ordinal: int = Field(description="position among the document's recommendations")
+    number: str | None = Field(description="its number or letter, when it has one")
+    text: str
+    page: int = Field(description="page its text starts on (1-based physical page)")
+    char_start: int
+    char_end: int
+    kind: Literal["numbered", "prose"]
+    addressees: list[str] = Field(description="actors and groups it is addressed to")
+    themes: list[str]
+    response: ResponseModel | None = Field(description="its management response, its own or from a response document")
+    same_as: dict[str, Any] | None = Field(description="the recommendation this one repeats (`doc_id`, `number`, `page`)")
+    repeated_in: list[dict[str, Any]] = Field(description="where this recommendation is repeated")
+    title: str | None
+    source: str | None
+    file_url: str | None = Field(None, description="link to the source file at the recommendation's page")
+
+
+class RecommendationsResponse(BaseModel):
+    """The answer to `GET /recommendations`."""
+
+    query: str | None
+    k: int
+    count: int
+    index_version: str
+    recommendations: list[RecommendationModel]

@@ -90,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_partners)
 
+    _add_recommendations(sub, common)
+
     p = sub.add_parser("stats", parents=[common], help="what the index holds")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_stats)
@@ -108,6 +110,39 @@ def _parser() -> argparse.ArgumentParser:
 
     add_commands(sub, common, _engine)
     return parser
+
+
+def _add_recommendations(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("recommendations", parents=[common], help="search past recommendations and their responses")
+    p.add_argument("query", nargs="?", help="what the recommendations are about (none: list them in order)")
+    p.add_argument("--doc", dest="doc_id", help="only this document's recommendations")
+    p.add_argument("--addressee", help="only those addressed to this actor or group (or with it responsible)")
+    p.add_argument("--status", help="accepted, partially accepted, rejected, or none (no response)")
+    p.add_argument("--k", type=int, default=10)
+    _filter_args(p)
+    p.add_argument("--json", action="store_true")
+
+    def run(args: argparse.Namespace) -> int:
+        found = _engine(args).recommendations(args.query, args.k, args.doc_id, args.addressee, args.status,
+                                              _filters(args))
+        if args.json:
+            print(json.dumps([u.to_dict() for u in found], indent=2, ensure_ascii=False))
+            return EXIT_OK
+        if not found:
+            print("no recommendations")
+        for rank, u in enumerate(found, 1):
+            label = f"Recommendation {u.number}" if u.number else "Recommendation"
+            print(f"{rank:>2}. {label} — {u.doc_id}, p. {u.page}")
+            print(f"    {u.text[:300]}{'…' if len(u.text) > 300 else ''}")
+            if u.addressees:
+                print(f"    to: {', '.join(u.addressees)}")
+            if u.response:
+                r = u.response
+                print(f"    response: {r.status or 'unreadable'} ({r.doc_id}, p. {r.page})"
+                      + (f"; responsible: {'; '.join(r.responsible)}" if r.responsible else ""))
+        return EXIT_OK
+
+    p.set_defaults(run=run)
 
 
 def _filter_args(p: argparse.ArgumentParser) -> None:

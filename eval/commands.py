@@ -23,7 +23,7 @@ on the tune split; that run is not recorded yet (eval/results/partners/README.md
 
 def add_commands(sub: Any, common: argparse.ArgumentParser, make_engine: MakeEngine) -> None:
     """Register the evaluation subcommands on the `gfmd-search` parser."""
-    for register in (_add_eval, _add_tune, _add_eval_partners):
+    for register in (_add_eval, _add_tune, _add_eval_partners, _add_eval_recommendations):
         register(sub, common, make_engine)
 
 
@@ -174,3 +174,32 @@ def _eval_partners(args: argparse.Namespace, make_engine: MakeEngine) -> int:
     if args.index is not None:
         raise ValueError("eval-partners keeps its indexes under --cache; --index does not apply")
     return run(args, make_engine(args, **dict(_pair(item) for item in args.settings)).settings)
+
+
+def _add_eval_recommendations(sub: Any, common: argparse.ArgumentParser, make_engine: MakeEngine) -> None:
+    p = sub.add_parser(
+        "eval-recommendations",
+        parents=[common],
+        help="score recommendation extraction, responses and links on the judged IOM PDFs",
+        description="Extract the recommendations of the PDFs that eval/recommendations/judged.json names and "
+        "score precision, recall, right page, right status and links; with --index, also how the "
+        "recommendation search finds a recommendation from a restatement of it. See eval/recommendations.py.",
+    )
+    p.add_argument("--pdfs", type=Path, default=Path("../shared/data/iom-pdfs"), help="folder of the IOM PDFs")
+    p.add_argument("--search", action="store_true", help="also measure the search (over --index, an index of --pdfs)")
+    p.add_argument("--out", type=Path, default=Path("eval/results/recommendations"),
+                   help="write metrics.json and report.md here")
+
+    def run(args: argparse.Namespace) -> int:
+        import json
+
+        from gfmd_search_eval.recommendations import evaluate, evaluate_search, write_report
+
+        metrics = evaluate(args.pdfs)
+        if args.search:
+            metrics["search"] = evaluate_search(make_engine(args))
+        write_report(metrics, args.out)
+        print(json.dumps({k: metrics[k] for k in ("numbered", "prose", "status", "links")}, indent=2))
+        return 0
+
+    p.set_defaults(run=run)

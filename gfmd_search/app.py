@@ -13,10 +13,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import partners, practices
+from . import partners, practices, recommendation_search
 from .config import Settings, load_settings
 from .embedding import Embedder
 from .ingest import Executor, Ingestor
+from .recommendations import stats as recommendation_stats
 from .records import (
     Document,
     Facets,
@@ -26,6 +27,7 @@ from .records import (
     IngestReport,
     Mention,
     Practice,
+    Recommendation,
     SearchResult,
     StoredChunk,
     StoredDocument,
@@ -115,6 +117,17 @@ class Engine:
     def similar_practices(self, doc_id: str, k: int = 10) -> list[Practice]:
         """Related good practices for a document."""
         return practices.for_document(self.searcher(), doc_id, k)
+    def recommendations(
+        self,
+        query: str | None = None,
+        k: int = 10,
+        doc_id: str | None = None,
+        addressee: str | None = None,
+        status: str | None = None,
+        filters: Filters | None = None,
+    ) -> list[Recommendation]:
+        """Recommendation units ranked for a query, or a document's in order."""
+        return recommendation_search.find(self.searcher(), query, k, doc_id, addressee, status, filters)
 
     def ingest(
         self, paths: Iterable[Path], prune: bool = False, progress: bool = True, executor: Executor | None = None
@@ -183,6 +196,7 @@ class Engine:
             "settings": m["settings"],
             "bytes": size,
             "partner_model": self.partner_model.describe(),
+            "recommendations": recommendation_stats(recommendation_search.units(reader).units),
         }
 
 

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
-from .records import NO_ROLE, ROLES
+from .records import NO_ROLE, RECOMMENDATION_ROLES, ROLES
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 CONFIG_FILE = "gfmd-search.toml"
@@ -39,8 +39,10 @@ AGGREGATIONS: tuple[str, ...] = get_args(Aggregation)
 PARTNER_RELEVANCE: tuple[str, ...] = get_args(PartnerRelevance)
 BACKENDS: tuple[str, ...] = get_args(Backend)
 
-DEFAULT_ROLE_WEIGHTS = {**{role: 10.0 for role in ROLES}, NO_ROLE: 1.0}
-"""A stated role weighs 10 mentions without one; a `[role_weights]` table is merged over these."""
+DEFAULT_ROLE_WEIGHTS = {**{role: 10.0 for role in ROLES}, **{role: 1.0 for role in RECOMMENDATION_ROLES}, NO_ROLE: 1.0}
+"""A stated role weighs 10 mentions without one; a `[role_weights]` table is merged over these. Being
+addressed by a recommendation or responsible for a response weighs as an unstated mention until an
+evaluation with recommendations in its texts says otherwise (eval/results/recommendations/README.md)."""
 
 _NONE_WORDS = ("", "none", "null")
 

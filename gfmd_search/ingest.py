@@ -23,7 +23,7 @@ from typing import Protocol
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import actors, catalogue, facets
+from . import actors, catalogue, facets, recommendations
 from .chunking import Chunker, embedding_text
 from .config import Settings
 from .embedding import Embedder
@@ -60,7 +60,11 @@ class _Previous:
 
     def __init__(self, reader: IndexReader | None):
         self.reader = reader
-        self.rows = reader.documents() if reader else []
+        rows = reader.documents() if reader else []
+        # Units extracted by older recommendation rules: every document given again counts as changed
+        # (it is parsed again; its vectors are reused).
+        stale = reader is not None and reader.manifest.get("recommendations") != recommendations.VERSION
+        self.rows = [{**r, "content_hash": ""} for r in rows] if stale else rows
 
     @cached_property
     def everything(self) -> tuple[list[Document], list[Chunk], np.ndarray, list[list[Mention]]]:
@@ -262,10 +266,19 @@ class Ingestor:
         old_docs, old_chunks, old_vectors, old_mentions = previous.everything
         keep = [i for i, c in enumerate(old_chunks) if c.doc_id not in replaced]
         actors_current = previous.reader is not None and previous.reader.manifest.get("actors") == actors.VERSION
+        extracted = {d.doc_id: recommendations.extract(d) for d in new.documents}
         mentions = [
             old_mentions[i] if actors_current else actors.extract_mentions(old_chunks[i].text) for i in keep
-        ] + [actors.extract_mentions(c.text) for c in new.chunks]
+        ] + [recommendations.with_roles(actors.extract_mentions(c.text), c, extracted[c.doc_id].roles) for c in new.chunks]
         documents, linked = catalogue.link_files([d for d in old_docs if d.doc_id not in replaced] + new.documents)
+        old_units = previous.reader.recommendations() if previous.reader is not None else []
+        kept_units = [i for i, u in enumerate(old_units) if u.doc_id not in replaced]
+        fresh_units = [u for e in extracted.values() for u in e.units]
+        units = [old_units[i] for i in kept_units] + fresh_units
+        unit_vectors = self.embedder.encode([u.text for u in fresh_units])
+        if kept_units:
+            unit_vectors = np.vstack([previous.reader.recommendation_vectors()[kept_units], unit_vectors])
+        rows = [{"doc_id": d.doc_id, "title": d.title, "doc_type": d.doc_type, "pages": len(d.pages)} for d in documents]
         chunks = [old_chunks[i] for i in keep] + new.chunks
         mentions = catalogue.add_catalogue_mentions(chunks, mentions, documents, linked)
         mentions_of: dict[str, list[Mention]] = {}
@@ -282,6 +295,8 @@ class Ingestor:
                 lexical_texts=[embedding_text(by_id[c.doc_id], c, self.settings.context_header) for c in chunks],
                 mentions=mentions,
                 facets=facets.facet_rows(documents, mentions_of, linked),
+                recommendations=recommendations.link(units, rows),
+                recommendation_vectors=unit_vectors,
             )
         )
         report.ingested.extend(d.doc_id for d in new.documents)
@@ -346,6 +361,7 @@ class Ingestor:
             "dimension": self.embedder.dimension,
             "settings": {k: getattr(s, k) for k in EMBEDDING_SETTINGS + LEXICAL_SETTINGS},
             "actors": actors.VERSION,
+            "recommendations": recommendations.VERSION,
             "documents": documents,
             "chunks": chunks,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

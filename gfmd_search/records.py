@@ -8,7 +8,11 @@ from typing import Any
 # The roles an actor is stated to play in a passage (found by actors/roles.py, weighed by partners.py).
 CHAIR, CO_CHAIR, HOST, DONOR = "chair", "co-chair", "host", "donor"
 IMPLEMENTING_PARTNER, TEAM_MEMBER = "implementing partner", "team member"
+# A recommendation addressed to the actor, or a management response naming it responsible
+# (gfmd_search/recommendations/).
+ADDRESSEE, RESPONSIBLE = "addressee", "responsible"
 ROLES = (CHAIR, CO_CHAIR, HOST, DONOR, IMPLEMENTING_PARTNER, TEAM_MEMBER)
+RECOMMENDATION_ROLES = (ADDRESSEE, RESPONSIBLE)
 NO_ROLE = "none"
 """The role_weights key of a mention with no stated role."""
 
@@ -206,6 +210,49 @@ class Filters:
     sources: list[str] | None = None
     exclude_doc_ids: list[str] | None = None
     where: dict[str, list[str]] | None = None  # facet -> values: any value of each facet, every facet
+
+
+@dataclass
+class Response:
+    """A management response to one recommendation. `status` is accepted, partially accepted,
+    rejected, or None when the response could not be read (then `raw` holds its text)."""
+
+    status: str | None
+    actions: list[str]
+    responsible: list[str]
+    deadline: str | None
+    priority: str | None
+    doc_id: str
+    page: int
+    raw: str = ""
+
+
+@dataclass
+class Recommendation:
+    """A recommendation found in a document: its number (when it has one), text, page and
+    addressees; `response` is its own or a linked management response; `same_as` names the
+    unit this one repeats (a brief or response matrix restating a report), `repeated_in` the
+    units that repeat this one."""
+
+    doc_id: str
+    ordinal: int
+    number: str | None
+    text: str
+    page: int
+    char_start: int
+    char_end: int
+    kind: str
+    addressees: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    response: Response | None = None
+    same_as: dict[str, Any] | None = None
+    repeated_in: list[dict[str, Any]] = field(default_factory=list)
+    title: str | None = None  # the document's title and source, filled in when read from the index
+    source: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape shared by the CLI and the API."""
+        return asdict(self)
 
 
 @dataclass

@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ import numpy as np
 
 from .facets import FacetRow, FacetTable
 from .lexical import Analyzer, LexicalIndex
-from .records import Chunk, Document, Mention, Page
+from .records import Chunk, Document, Mention, Page, Recommendation, Response
 
 FORMAT_VERSION = 1
 CURRENT = "current"
@@ -83,6 +83,8 @@ class Snapshot:
     lexical_texts: list[str]
     mentions: list[list[Mention]] = field(default_factory=list)
     facets: list[FacetRow] = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
+    recommendation_vectors: np.ndarray | None = None  # row i embeds recommendations[i]
 
 
 class IndexStore:
@@ -127,6 +129,10 @@ class IndexStore:
         building = self.root / f".building-{name}"
         building.mkdir(parents=True)
         _write_catalogue(building / "catalogue.sqlite", snap)
+        unit_vectors = snap.recommendation_vectors
+        if unit_vectors is None:
+            unit_vectors = np.zeros((len(snap.recommendations), snap.vectors.shape[1]), np.float32)
+        _write_recommendations(building / "catalogue.sqlite", snap.recommendations, unit_vectors)
         index = faiss.IndexFlatIP(snap.vectors.shape[1])
         index.add(snap.vectors)
         faiss.write_index(index, str(building / "vectors.faiss"))
@@ -312,6 +318,23 @@ class IndexReader:
         by_row = self.mentions(list(range(self.size)))
         return documents, chunks, np.asarray(vectors, dtype=np.float32), [by_row[i] for i in range(self.size)]
 
+    def recommendations(self) -> list[Recommendation]:
+        """Every recommendation unit, by document and reading order (none in an index built before
+        they were extracted)."""
+        return [_recommendation(r) for r in self._recommendation_rows()]
+
+    def recommendation_vectors(self) -> np.ndarray:
+        """The units' normalised embeddings, row i for `recommendations()[i]`."""
+        rows = self._recommendation_rows()
+        return np.array([np.frombuffer(r["vector"], np.float32) for r in rows], np.float32).reshape(
+            len(rows), self.vectors.d
+        )
+
+    def _recommendation_rows(self) -> list[sqlite3.Row]:
+        if not self._query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'recommendations'"):
+            return []
+        return self._query("SELECT * FROM recommendations ORDER BY doc_id, ordinal")
+
 
 def _empty_pages(count: int, labels: str | None) -> list[Page]:
     names = json.loads(labels) if labels else [None] * count
@@ -362,6 +385,43 @@ def _write_catalogue(path: Path, snap: Snapshot) -> None:
 def _write_facets(db: sqlite3.Connection, rows: list[FacetRow]) -> None:
     """The facet rows of a version: (doc_id, facet, value, declared)."""
     db.executemany("INSERT INTO facets VALUES (?,?,?,?)", rows)
+_RECOMMENDATIONS_SCHEMA = """
+CREATE TABLE recommendations (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id), ordinal INTEGER NOT NULL, number TEXT, kind TEXT NOT NULL,
+    page INTEGER NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, text TEXT NOT NULL,
+    addressees TEXT NOT NULL, themes TEXT NOT NULL, response TEXT, same_as TEXT, vector BLOB NOT NULL,
+    PRIMARY KEY (doc_id, ordinal)
+);
+"""
+
+
+def _write_recommendations(path: Path, units: list[Recommendation], vectors: np.ndarray) -> None:
+    """The recommendations table: one row per unit, lists and the response as JSON, its vector."""
+    db = sqlite3.connect(path)
+    try:
+        db.executescript(_RECOMMENDATIONS_SCHEMA)
+        db.executemany(
+            "INSERT INTO recommendations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (u.doc_id, u.ordinal, u.number, u.kind, u.page, u.char_start, u.char_end, u.text,
+                 json.dumps(u.addressees), json.dumps(u.themes),
+                 json.dumps(asdict(u.response)) if u.response else None, json.dumps(u.same_as) if u.same_as else None,
+                 np.asarray(vector, np.float32).tobytes())
+                for u, vector in zip(units, vectors)
+            ],
+        )
+        db.commit()
+    finally:
+        db.close()
+
+
+def _recommendation(row: sqlite3.Row) -> Recommendation:
+    response = json.loads(row["response"]) if row["response"] else None
+    return Recommendation(
+        row["doc_id"], row["ordinal"], row["number"], row["text"], row["page"], row["char_start"], row["char_end"],
+        row["kind"], json.loads(row["addressees"]), json.loads(row["themes"]),
+        Response(**response) if response else None, json.loads(row["same_as"]) if row["same_as"] else None,
+    )
 
 
 def _sequence(version: Path) -> int:

@@ -56,6 +56,29 @@ def sample_engine(sample_index, embedder):
     return make_engine(sample_index, embedder)
 
 
+# Four small real PDFs with recommendations: two response documents and the briefs that repeat them.
+RECOMMENDATION_PDFS = [
+    "HoA_EU_JI_Final_Eval_-_Management_Response_Matrix_-_Final.pdf",
+    "Evaluation_Learning_Brief_Final_Olta_NDOJA.pdf",
+    "CS1137-CS1138_Management_Response_Plan_Javier_SANCHEZ_MARTI.pdf",
+    "CS1137-CS1138_Evaluation_Brief_Javier_SANCHEZ_MARTI.pdf",
+]
+
+
+@pytest.fixture(scope="session")
+def recommendation_engine(shared_data, embedder, tmp_path_factory):
+    """An Engine over an index of RECOMMENDATION_PDFS (corpus root: their folder), built once."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("recommendation-pdfs")
+    for name in RECOMMENDATION_PDFS:
+        shutil.copyfile(shared_data / "iom-pdfs" / name, folder / name)
+    engine = make_engine(tmp_path_factory.mktemp("recommendation-index") / "index", embedder, corpus_root=folder)
+    report = engine.ingest([folder], progress=False)
+    assert len(report.ingested) == len(RECOMMENDATION_PDFS), report.skipped
+    return engine
+
+
 def make_engine(index: Path, embedder, **overrides):
     """An Engine over `index` sharing the session's loaded model; `overrides` are settings."""
     from gfmd_search.app import Engine

@@ -205,3 +205,32 @@ def test_facets_narrow_the_results_and_active_filters_can_be_removed(browser, se
     assert page.locator("#hits .hit").count() == 10
     assert not errors, errors
     page.close()
+@pytest.fixture(scope="module")
+def recommendation_server(recommendation_engine):
+    with LiveServer(create_app(recommendation_engine)) as s:
+        yield s
+
+
+def test_recommendations_tab_shows_status_and_addressees(browser, recommendation_server):
+    context = browser.new_context(viewport={"width": 1360, "height": 1000})
+    page = context.new_page()
+    errors = _watch(page)
+    page.goto(f"{recommendation_server.url}/")
+    page.fill("#q", "capacity building and ownership of local stakeholders")
+    page.press("#q", "Enter")
+    page.wait_for_selector("#hits .hit")
+    page.click("#tab-recommendations")
+    assert page.get_attribute("#tab-recommendations", "aria-selected") == "true"
+    page.wait_for_selector("#recommendations .rec")
+    assert page.locator("#hits").is_hidden()
+    first = page.locator("#recommendations .rec").first
+    assert first.locator(".rec__number").inner_text().startswith("Recommendation")
+    assert first.locator(".status-badge").inner_text() in {"Accepted", "Partially accepted", "Rejected", "No response"}
+    assert page.locator("#recommendations .status-badge--accepted").count() >= 1
+    assert page.locator("#recommendations .rec__to .addressee").count() >= 1
+    assert "view=recommendations" in page.url
+    page.reload()  # the tab is in the address
+    page.wait_for_selector("#recommendations .rec")
+    assert page.get_attribute("#tab-recommendations", "aria-selected") == "true"
+    context.close()
+    assert not errors, errors

@@ -22,7 +22,13 @@
   const FACETS = [["country", "Country"], ["theme", "Theme"], ["organisation", "Organisation"], ["year", "Year"], ["doc_type", "Type"]];
   const FACET_VALUES = 8;
 
-  const state = { query: "", params: null, where: [], partnersFor: null, partners: [], partnersReason: "", typeFilter: "", seq: 0, pseq: 0 };
+  const recList = $("#recommendations");
+  const tabs = { passages: $("#tab-passages"), recommendations: $("#tab-recommendations") };
+
+  const state = {
+    query: "", params: null, where: [], partnersFor: null, partners: [], partnersReason: "", typeFilter: "", seq: 0,
+    pseq: 0, view: "passages",
+  };
 
   // ---- helpers -------------------------------------------------------------------------------
 
@@ -147,6 +153,7 @@
       group: u.get("group") === "1" || u.get("group") === "true",
       where: u.getAll("where"),
       partners: u.get("partners") === "1",
+      view: u.get("view") === "recommendations" ? "recommendations" : "passages",
     };
   }
 
@@ -161,6 +168,7 @@
     if (p.group) u.set("group", "1");
     for (const w of p.where || []) u.append("where", w);
     if (partners) u.set("partners", "1");
+    if (state.view === "recommendations") u.set("view", "recommendations");
     const qs = u.toString();
     return qs ? `?${qs}` : location.pathname;
   }
@@ -194,21 +202,27 @@
     const partnersOpen = !panel.hidden;
     if (push) history.pushState(p, "", toURL(p, partnersOpen));
     document.title = `${p.q} — GFMD Search`;
+    $("#tabs").hidden = false;
     setStatus(status, "Searching…");
-    hitsList.setAttribute("aria-busy", "true");
-    hitsList.replaceChildren(...[0, 1, 2].map(() => el("li", { class: "skeleton", "aria-hidden": "true" })));
+    const recs = state.view === "recommendations";
+    const list = recs ? recList : hitsList;
+    list.setAttribute("aria-busy", "true");
+    list.replaceChildren(...[0, 1, 2].map(() => el("li", { class: "skeleton", "aria-hidden": "true" })));
     try {
-      const data = await api(`/search?${searchParams(p)}`);
+      const data = await api(recs ? `/recommendations?${recommendationParams(p)}` : `/search?${searchParams(p)}`);
       if (seq !== state.seq) return;
-      renderHits(data);
+      if (recs) {
+        facetNav.hidden = true;
+        renderRecommendations(data);
+      } else renderHits(data);
     } catch (error) {
       if (seq !== state.seq) return;
-      hitsList.replaceChildren();
+      list.replaceChildren();
       facetNav.hidden = true;
       renderActiveFilters(p);
       setStatus(status, error.message, true);
     } finally {
-      if (seq === state.seq) hitsList.removeAttribute("aria-busy");
+      if (seq === state.seq) list.removeAttribute("aria-busy");
     }
     if (partnersOpen) loadPartners();
   }
@@ -337,6 +351,65 @@
       }
     });
     return node;
+  }
+
+  // ---- recommendations ---------------------------------------------------------------------------
+
+  function recommendationParams(p) {
+    const u = new URLSearchParams({ q: p.q, k: p.k });
+    if (p.type) u.set("type", p.type);
+    if (p.year_from) u.set("year_from", p.year_from);
+    if (p.year_to) u.set("year_to", p.year_to);
+    return u;
+  }
+
+  function showView(view) {
+    state.view = view;
+    for (const [name, tab] of Object.entries(tabs)) tab.setAttribute("aria-selected", String(name === view));
+    hitsList.hidden = view !== "passages";
+    recList.hidden = view !== "recommendations";
+  }
+
+  function statusLabel(response) {
+    if (!response) return ["none", "No response"];
+    if (!response.status) return ["unread", "Response unreadable"];
+    return [response.status.replace(/ /g, "-"), response.status.charAt(0).toUpperCase() + response.status.slice(1)];
+  }
+
+  function renderRecommendations(data) {
+    const found = data.recommendations || [];
+    if (!found.length) {
+      setStatus(status, "No recommendations found.");
+      recList.replaceChildren(el("li", {}, el("div", { class: "empty" }, "No recommendation matches: try other words or remove the filters.")));
+      return;
+    }
+    setStatus(status, `${plural(found.length, "recommendation")} for “${data.query}”`);
+    recList.replaceChildren(...found.map(renderRecommendation));
+  }
+
+  function renderRecommendation(r) {
+    const [kind, label] = statusLabel(r.response);
+    const head = el("div", { class: "rec__head" },
+      el("span", { class: "rec__number" }, r.number ? `Recommendation ${r.number}` : "Recommendation"),
+      el("span", { class: `status-badge status-badge--${kind}` }, label),
+      el("span", { class: "small muted" }, `${r.title || r.doc_id} · p. ${r.page}`));
+    if (r.file_url) head.append(el("a", { class: "small", href: r.file_url, target: "_blank", rel: "noopener" }, "open"));
+    const text = el("p", { class: "rec__text" }, r.text.length > 600 ? r.text.slice(0, 600).replace(/\s+\S*$/, "") + "…" : r.text);
+    const parts = [head, text];
+    if ((r.addressees || []).length) {
+      parts.push(el("div", { class: "rec__to small" }, el("span", { class: "muted" }, "To:"),
+        ...r.addressees.map((a) => el("span", { class: "role addressee" }, a))));
+    }
+    if (r.response) {
+      const line = el("div", { class: "rec__response small" }, el("span", { class: "muted" }, `Response (p. ${r.response.page}):`));
+      if ((r.response.responsible || []).length) line.append(`responsible ${r.response.responsible.join("; ")}`);
+      if (r.response.deadline) line.append(` · by ${r.response.deadline}`);
+      parts.push(line);
+    }
+    if ((r.repeated_in || []).length) {
+      parts.push(el("div", { class: "small muted" }, `Also in ${r.repeated_in.map((x) => `${x.doc_id} (p. ${x.page})`).join(", ")}`));
+    }
+    return el("li", { class: "rec" }, el("article", {}, ...parts));
   }
 
   function renderRelated(container, hits) {
@@ -500,6 +573,13 @@
     input.value = chip.dataset.q;
     runSearch(readForm(), true);
   });
+  for (const [name, tab] of Object.entries(tabs)) {
+    tab.addEventListener("click", () => {
+      if (state.view === name) return;
+      showView(name);
+      if (input.value.trim()) runSearch(readForm(), true);
+    });
+  }
   toggle.addEventListener("click", () => openPartners(panel.hidden));
   $("#partners-close").addEventListener("click", () => {
     openPartners(false);
@@ -517,11 +597,14 @@
   window.addEventListener("popstate", () => {
     const p = fromURL();
     writeForm(p);
+    showView(p.view);
     if (p.q) {
       runSearch(p, false);
       if (p.partners !== !panel.hidden) openPartners(p.partners);
     } else {
       hitsList.replaceChildren();
+      recList.replaceChildren();
+      $("#tabs").hidden = true;
       document.body.classList.remove("searching");
       welcome.hidden = false;
       toggle.hidden = true;
@@ -540,6 +623,7 @@
 
   const initial = fromURL();
   writeForm(initial);
+  showView(initial.view);
   loadStats().then(() => {
     const p = readForm();
     if (p.q) {
