@@ -4,7 +4,8 @@ Sentences are sampled with a fixed seed from the text layer of each PDF (read wi
 pypdf, independently of the loader), one page at a time, and searched word for
 word through `Engine.search`. Four figures, with duplicate collapsing off and on:
 
-* ``right_document``: the top hit is from a document that holds the sentence;
+* ``right_document``: the top hit is from a document that holds the sentence
+  (``sampled_document``: the very document it was drawn from, in the top hit or its `also_in`);
 * ``right_page``: among those, the top hit's `page` is a page that holds it;
 * ``duplicates_top10``: the share of the top 10 hits that repeat a higher hit's text;
 * ``french_top3``: the share of French sentences whose passage (a document and page that
@@ -87,7 +88,7 @@ def sample_sentences(folder: Path, size: int = SAMPLE, seed: int = SEED) -> list
 def score(engine: Any, sentences: list[Sentence], collapse: bool) -> dict[str, Any]:
     """The four figures for one setting of duplicate collapsing."""
     name_of = {d["doc_id"]: Path(d["path"]).name for d in engine.searcher().reader.documents()}
-    right_doc = right_page = duplicates = shown = table_top = 0
+    right_doc = sampled_doc = right_page = duplicates = shown = table_top = 0
     french = french_found = 0
     misses = []
     for s in sentences:
@@ -97,13 +98,14 @@ def score(engine: Any, sentences: list[Sentence], collapse: bool) -> dict[str, A
         top = hits[0]
         pages = s.found_in.get(name_of[top.doc_id])
         table_top += top.kind == "table"
+        sampled_doc += name_of[top.doc_id] == s.doc or any(name_of[a["doc_id"]] == s.doc for a in top.also_in)
         if pages:
             right_doc += 1
             if top.page in pages:
                 right_page += 1
             else:
                 misses.append({"sentence": s.text, "doc": s.doc, "pages": pages, "reported": top.page,
-                               "chunk_pages": [top.page_start, top.page_end]})
+                               "kind": top.kind})
         duplicates += _repeats(hits)
         shown += len(hits)
         if s.language == "fr":
@@ -112,6 +114,7 @@ def score(engine: Any, sentences: list[Sentence], collapse: bool) -> dict[str, A
     return {
         "queries": len(sentences),
         "right_document": round(right_doc / len(sentences), 4),
+        "sampled_document": round(sampled_doc / len(sentences), 4),
         "right_page": round(right_page / max(right_doc, 1), 4),
         "duplicates_top10": round(duplicates / max(shown, 1), 4),
         "french_queries": french,
@@ -192,3 +195,23 @@ def summary(result: dict[str, Any]) -> str:
         )
     lines.append(f"\nmostly-digit body chunks: {result['mostly_digit_body_chunks']:.3f} of {result['kinds']['body']}")
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m gfmd_search_eval.citations [PDF_FOLDER] [--out DIR]`."""
+    import argparse
+
+    from gfmd_search.config import load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m gfmd_search_eval.citations", description=__doc__)
+    parser.add_argument("folder", type=Path, nargs="?", default=Path("../shared/data/iom-pdfs"))
+    parser.add_argument("--out", type=Path, default=Path("eval/results/citations"))
+    parser.add_argument("--sample", type=int, default=SAMPLE)
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args(argv)
+    print(summary(run(args.folder, load_settings(), args.out, args.sample, args.seed)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

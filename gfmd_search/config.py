@@ -47,6 +47,7 @@ class Settings:
     bm25_b: float = 0.5
     stemmer: str | None = "porter"
     stopwords: str | None = "en"
+    language: str = "en"  # documents whose language the detector is unsure of are taken to be in this one
     # search
     mode: str = "hybrid"
     fusion: str = "zscore"
@@ -58,6 +59,7 @@ class Settings:
     facet_passages: int = 100
     # records files: field mappings by file name, for files without a .mapping.toml (README, Records)
     record_mappings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    collapse_duplicates: bool = True  # show a passage repeated in several documents once, the others in also_in
     # partners: the voting model of partners.py. The best point of a grid on the tune split of the
     # IOM evaluation records (eval/results/partners/tune/tuning.md): MAP 0.610 there, against 0.488
     # for the first guesses (50 passages, c=10, prior 1, no association normalisation, stated roles

@@ -23,11 +23,12 @@ from ..deps import (
     hit_dict,
     view_covering,
 )
-from ..models import ErrorResponse, FiltersModel, Mode, SearchResponse
+from ..models import ErrorResponse, FiltersModel, Kind, Mode, SearchResponse
 
 router = APIRouter(tags=["search"])
 
-PARAMS = ("q", "k", "mode", "year_from", "year_to", "type", "source", "group", "facets", "where")
+PARAMS = ("q", "k", "mode", "year_from", "year_to", "type", "source", "lang", "kind", "group", "collapse", "facets",
+          "where")
 
 ERRORS = {
     422: {"model": ErrorResponse, "description": "invalid query or parameters (empty, too long, unknown mode, type or parameter, k out of range)"},
@@ -66,6 +67,8 @@ def search(
         examples=[["meeting record"]],
     ),
     source: list[str] | None = Query(None, description="keep documents whose source URL contains this (repeatable)"),
+    lang: list[str] | None = Query(None, description="keep documents in this language, e.g. `fr` (repeatable)"),
+    kind: list[Kind] | None = Query(None, description="keep passages of this kind (repeatable)"),
     group: bool = Query(False, description="keep only the best passage of each document"),
     facets: list[str] | None = Query(
         None, description="count the matching documents per value of this facet (repeatable): year, doc_type, "
@@ -74,6 +77,9 @@ def search(
     where: list[str] | None = Query(
         None, description="keep documents with this facet value, `FACET=VALUE` (repeatable; any value of a "
         "facet, every facet)", examples=[["country=Philippines"]],
+    ),
+    collapse: bool | None = Query(
+        None, description="show a passage repeated in several documents once, with `also_in` (default: on)"
     ),
     engine: Engine = Depends(get_engine),
     view: IndexView = Depends(get_view),
@@ -87,14 +93,19 @@ def search(
     sources = check_list(source, "query.source")
     facet_names = check_list(facets, "query.facets")
     facet_filters = where_filters(check_list(where, "query.where"))
-    filters = Filters(year_from=year_from, year_to=year_to, doc_types=types, sources=sources, where=facet_filters)
+    languages = check_list(lang, "query.lang")
+    kinds = [str(x) for x in kind] if kind else None
+    filters = Filters(
+        year_from=year_from, year_to=year_to, doc_types=types, sources=sources, where=facet_filters,
+        languages=languages, kinds=kinds,
+    )
     started = time.perf_counter()
     counts = None
     if facet_names:
         result = engine.search_faceted(q, facet_names, k, mode, filters, group)
         hits, counts = result.hits, {name: [vars(c) for c in found] for name, found in result.facets.items()}
     else:
-        hits = engine.search(q, k, mode, filters, group)
+        hits = engine.search(q, k, mode, filters, group, collapse)
     took = (time.perf_counter() - started) * 1000
     view = view_covering(request, engine, view, (h.doc_id for h in hits))
     return SearchResponse(
@@ -102,7 +113,10 @@ def search(
         mode=mode or settings.mode,
         k=k,
         group=group,
-        filters=FiltersModel(year_from=year_from, year_to=year_to, types=types, sources=sources, where=facet_filters),
+        filters=FiltersModel(
+            year_from=year_from, year_to=year_to, types=types, sources=sources, where=facet_filters,
+            languages=languages, kinds=kinds,
+        ),
         count=len(hits),
         took_ms=round(took, 2),
         index_version=view.version,
