@@ -10,7 +10,7 @@ from typing import Any
 
 from .snippets import window
 
-_NOTE = re.compile(r"(?:^|\n)(\d{1,3})\s*(?=\S)")
+_NOTE = re.compile(r"(?:^|(?<=\n))(\d{1,3})\s*(?=\S)")
 
 
 def cite(chunk: dict[str, Any], spans: list[tuple[int, int]]) -> tuple[int, str | None]:
@@ -23,18 +23,16 @@ def cite(chunk: dict[str, Any], spans: list[tuple[int, int]]) -> tuple[int, str 
     text = chunk["text"]
     start, end = window(text, spans)
     inside = [s for s, e in spans if start <= s and e <= end] or [start]
-    breaks = chunk["page_breaks"]
-    pages = Counter(bisect.bisect_right(breaks, s) for s in inside)
-    best = max(pages.items(), key=lambda item: (item[1], -item[0]))[0]
-    note = _note_at(text, inside[0]) if chunk["kind"] == "note" else None
-    return chunk["page_start"] + best, note
+    page = chunk["page_start"] + _most(chunk["page_breaks"], inside)
+    if chunk["kind"] != "note":
+        return page, None
+    notes = list(_NOTE.finditer(text))
+    if not notes:
+        return page, None
+    return page, notes[max(_most([n.start() for n in notes[1:]], inside), 0)].group(1)
 
 
-def _note_at(text: str, offset: int) -> str | None:
-    """The number of the note (one per line in a note passage) that holds `offset`."""
-    found = None
-    for match in _NOTE.finditer(text):
-        if match.start() > offset:
-            break
-        found = match.group(1)
-    return found
+def _most(bounds: list[int], offsets: list[int]) -> int:
+    """The index of the stretch between `bounds` that holds the most offsets (the first on a tie)."""
+    counts = Counter(bisect.bisect_right(bounds, s) for s in offsets)
+    return max(counts.items(), key=lambda item: (item[1], -item[0]))[0]

@@ -41,7 +41,8 @@ def collapse(hits: list[Hit], k: int) -> list[Hit]:
         shingles = _shingles(shown_text(hit))
         original = next((h for h, s in kept if len(s & shingles) >= OVERLAP * min(len(s), len(shingles))), None)
         if original is not None:
-            original.also_in.append({"doc_id": hit.doc_id, "title": hit.title, "page": hit.page})
+            if original.doc_id != hit.doc_id:  # overlapping chunks of one document are simply not repeated
+                original.also_in.append({"doc_id": hit.doc_id, "title": hit.title, "page": hit.page})
         elif len(kept) < k:
             kept.append((hit, shingles))
     return [h for h, _ in kept]

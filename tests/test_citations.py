@@ -80,12 +80,11 @@ def test_footnotes_are_passages_of_their_own(shared_data, index):
 
 def test_a_sentence_in_a_brief_and_its_report_comes_back_once(index):
     hits = index.search(SHARED, k=5)
-    titles = [h.doc_id for h in hits[:2]]
     top = hits[0]
-    assert len({top.doc_id} | {a["doc_id"] for a in top.also_in}) == 2, titles
+    assert len({top.doc_id} | {a["doc_id"] for a in top.also_in}) == 2, [h.doc_id for h in hits]
     assert not any(other.doc_id in {a["doc_id"] for a in top.also_in} and "fragmented" in other.text for other in hits[1:])
     both = index.search(SHARED, k=5, collapse=False)
-    assert {h.doc_id for h in both[:2]} == {top.doc_id} | {a["doc_id"] for a in top.also_in}
+    assert {h.doc_id for h in both if "fragmented" in h.text} == {top.doc_id} | {a["doc_id"] for a in top.also_in}
     assert all(not h.also_in for h in both)
 
 
