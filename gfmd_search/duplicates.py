@@ -28,10 +28,11 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
 
 def near_duplicate(a: str, b: str) -> bool:
     """Whether two texts share most of the word shingles of the shorter one."""
-    sa, sb = _shingles(a), _shingles(b)
-    if not sa or not sb:
-        return False
-    return len(sa & sb) >= OVERLAP * min(len(sa), len(sb))
+    return _overlapping(_shingles(a), _shingles(b))
+
+
+def _overlapping(sa: set[tuple[str, ...]], sb: set[tuple[str, ...]]) -> bool:
+    return bool(sa and sb) and len(sa & sb) >= OVERLAP * min(len(sa), len(sb))
 
 
 def collapse(hits: list[Hit], k: int) -> list[Hit]:
@@ -39,7 +40,7 @@ def collapse(hits: list[Hit], k: int) -> list[Hit]:
     kept: list[tuple[Hit, set[tuple[str, ...]]]] = []
     for hit in hits:
         shingles = _shingles(shown_text(hit))
-        original = next((h for h, s in kept if len(s & shingles) >= OVERLAP * min(len(s), len(shingles))), None)
+        original = next((h for h, s in kept if _overlapping(s, shingles)), None)
         if original is not None:
             if original.doc_id != hit.doc_id:  # overlapping chunks of one document are simply not repeated
                 original.also_in.append({"doc_id": hit.doc_id, "title": hit.title, "page": hit.page})
