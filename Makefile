@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 QUERY ?= what has GFMD said about skills partnerships?
 INITIATIVE ?= a skills partnership for nurses between a country of origin and a destination country
 
-.PHONY: install demo serve test test-all bench eval-scifact eval-cranfield eval-sample eval-citations clean
+.PHONY: install demo serve lint test test-all bench eval-scifact eval-cranfield eval-sample eval-citations clean
 
 install: $(VENV)/.installed
 
@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[api,eval,test]'
 	touch $@
 
 demo: install
@@ -26,10 +26,13 @@ demo: install
 serve: install
 	$(BIN)/gfmd-search serve
 
-test: install
+lint: install
+	$(BIN)/ruff check .
+
+test: lint
 	$(BIN)/python -m pytest -m "not slow" -q
 
-test-all: install
+test-all: lint
 	$(BIN)/python -m pytest -q
 
 bench: install

@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Mode = Literal["dense", "bm25", "hybrid"]
+from gfmd_search.config import Mode
+
 Kind = Literal["body", "note", "table"]
 
 _SNIPPET = (

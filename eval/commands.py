@@ -6,9 +6,16 @@ import argparse
 import shlex
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-MakeEngine = Callable[..., Any]
+from gfmd_search.config import AGGREGATIONS
+
+if TYPE_CHECKING:
+    from gfmd_search.app import Engine
+    from gfmd_search.config import Settings
+
+MakeEngine = Callable[..., "Engine"]
+"""The CLI's engine from the parsed common flags (`--config`, `--model`, `--device`) and setting overrides."""
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser, make_engine: MakeEngine) -> None:
@@ -54,14 +61,14 @@ def _dataset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--corpus", type=Path, help="folder of files the query set is judged on (ingested as files)")
     p.add_argument("--cache", type=Path, default=Path("eval/cache"),
                    help="where indexes of test collections are kept (default: eval/cache)")
-    p.add_argument("--aggregation", choices=("max", "sum", "mean"),
+    p.add_argument("--aggregation", choices=AGGREGATIONS,
                    help="document score from its chunks' scores (default: setting doc_aggregation)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
                    help="override a setting for this run, e.g. --set fusion=convex (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def _settings(args: argparse.Namespace, make_engine: MakeEngine) -> Any:
+def _settings(args: argparse.Namespace, make_engine: MakeEngine) -> Settings:
     """The run's Settings: config file, environment, then --set and --aggregation."""
     if args.index is not None:
         raise ValueError("eval and tune keep their indexes under --cache; --index does not apply")

@@ -28,7 +28,6 @@ records into fit / tune / test; `--make-split DIR` writes the record files of th
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import itertools
 import json
@@ -413,8 +412,7 @@ def grid_settings(settings: Settings, point: dict[str, Any]) -> Settings:
     """The settings of one grid point."""
     how, c = point["relevance"]
     roles = {role: point["role_weight"] for role in settings.role_weights if role != "none"}
-    return dataclasses.replace(
-        settings,
+    return settings.with_overrides(
         partner_passages=point["partner_passages"],
         partner_relevance=how,
         partner_rank_c=c,

@@ -11,6 +11,7 @@ from typing import Any
 from gfmd_search.config import MODES
 
 from .datasets import Qrels, Run, trec
+from .markdown import markdown_table
 from .runner import METRICS, Evaluation, ranx_run
 
 P_VALUE = 0.05
@@ -35,11 +36,11 @@ def write(evaluation: Evaluation, out: Path, command: str) -> list[Path]:
 
 def table(metrics: dict[str, dict[str, float]], marks: dict[str, dict[str, str]] | None = None) -> str:
     """A Markdown table: one row per run, one column per metric."""
-    lines = ["| run | " + " | ".join(METRICS) + " |", "|---|" + "---:|" * len(METRICS)]
-    for name, values in metrics.items():
-        cells = [f"{values[m]:.4f}{(marks or {}).get(name, {}).get(m, '')}" for m in METRICS]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    rows = [
+        [name, *(f"{values[m]:.4f}{(marks or {}).get(name, {}).get(m, '')}" for m in METRICS)]
+        for name, values in metrics.items()
+    ]
+    return "\n".join(markdown_table(["run", *METRICS], rows)) + "\n"
 
 
 def significance(qrels: Qrels, runs: dict[str, Run]) -> dict[str, Any]:
@@ -82,13 +83,13 @@ def markdown(metrics: dict[str, dict[str, float]], summary: dict[str, Any], test
             f"Runs are lettered {', '.join(f'{letters[n]} = {n}' for n in names)}. A letter after a score: "
             f"significantly better than that run (paired Student t-test over queries, p < {P_VALUE}).",
             "",
-            "| metric | pair | p-value |",
-            "|---|---|---:|",
         ]
-        for m in METRICS:
-            for i, a in enumerate(names):
-                for b in names[i + 1 :]:
-                    lines.append(f"| {m} | {a} vs {b} | {tests[a]['comparisons'][b][m]:.4g} |")
+        pairs = [(m, a, b) for m in METRICS for i, a in enumerate(names) for b in names[i + 1 :]]
+        lines += markdown_table(
+            ["metric", "pair", "p-value"],
+            [(m, f"{a} vs {b}", f"{tests[a]['comparisons'][b][m]:.4g}") for m, a, b in pairs],
+            "llr",
+        )
         lines.append("")
     lines += ["## Settings", "", "```json", json.dumps(s["settings"], indent=2), "```", ""]
     return "\n".join(lines)

@@ -7,9 +7,8 @@ takes. Chunk scores become document scores by `settings.doc_aggregation`.
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,42 +16,20 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from gfmd_search.aggregate import by_document
 from gfmd_search.app import Engine
 from gfmd_search.config import MODES, Settings
-from gfmd_search.embedding import Embedder
 from gfmd_search.ingest import EMBEDDING_SETTINGS, LEXICAL_SETTINGS
 from gfmd_search.records import Document, IngestReport, Page
 from gfmd_search.search import Searcher
 
+from .cache import DEFAULT_CACHE, cache_dir, source_key
 from .datasets import Collection, CorpusDoc, Qrels, Run
 
 METRICS = ("ndcg@10", "recall@100", "mrr@10", "map@100")
 CHUNK_DEPTH = 1000
 """Chunk rows retrieved per query: enough to fill the document top 100."""
 DOC_DEPTH = 100
-DEFAULT_CACHE = Path("eval/cache")
-
-Aggregate = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
-
-
-def _max(docs: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
-    out = np.full(n, -np.inf)
-    np.maximum.at(out, docs, scores)
-    return out
-
-
-def _sum(docs: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
-    return np.bincount(docs, weights=scores, minlength=n)
-
-
-def _mean(docs: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
-    counts = np.bincount(docs, minlength=n)
-    return np.divide(_sum(docs, scores, n), counts, out=np.full(n, -np.inf), where=counts > 0)
-
-
-AGGREGATIONS: dict[str, Aggregate] = {"max": _max, "sum": _sum, "mean": _mean}
-"""How a document's retrieved chunk scores make its score: best chunk, sum, or mean."""
-
 
 @dataclass
 class Evaluation:
@@ -107,7 +84,7 @@ def evaluate_collection(
     unknown = [m for m in modes if m not in MODES]
     if unknown:
         raise ValueError(f"unknown mode(s) {', '.join(unknown)}; use {', '.join(MODES)}")
-    aggregation = _aggregation(settings.doc_aggregation)
+    aggregation = settings.doc_aggregation
     started = time.perf_counter()
     engine, report = build_index(collection, settings, cache, progress)
     seconds = {"index": time.perf_counter() - started}
@@ -136,13 +113,7 @@ def build_index(
 
 def index_dir(collection: Collection, settings: Settings, cache: Path = DEFAULT_CACHE) -> Path:
     """The cache folder of a collection's index: keyed by corpus, model and embedding settings."""
-    parts = [
-        collection.name,
-        _source_key(collection.source),
-        Embedder(settings.model, "cpu").fingerprint,
-        *(f"{k}={getattr(settings, k)}" for k in EMBEDDING_SETTINGS),
-    ]
-    return Path(cache) / f"{collection.name}-{hashlib.sha256(repr(parts).encode()).hexdigest()[:12]}"
+    return cache_dir(collection.name, source_key(collection.source), settings, cache)
 
 
 def as_document(doc: CorpusDoc) -> Document:
@@ -151,7 +122,7 @@ def as_document(doc: CorpusDoc) -> Document:
 
 
 def rank_all(
-    searcher: Searcher, queries: dict[str, str], mode: str, aggregation: Aggregate, progress: bool = True
+    searcher: Searcher, queries: dict[str, str], mode: str, aggregation: str, progress: bool = True
 ) -> Run:
     """Each query's top documents in one mode."""
     doc_ids = np.array(searcher.reader.doc_ids(), dtype=object)
@@ -165,15 +136,10 @@ def rank_all(
 
 
 def doc_scores(
-    ranked: list[tuple[int, float]], doc_of: np.ndarray, doc_ids: np.ndarray, aggregation: Aggregate
+    ranked: list[tuple[int, float]], doc_of: np.ndarray, doc_ids: np.ndarray, aggregation: str
 ) -> dict[str, float]:
-    """The top documents of ranked chunk rows, each scored from its chunks."""
-    rows = np.array([r for r, _ in ranked], dtype=np.int64)
-    docs = doc_of[rows]
-    found, local = np.unique(docs, return_inverse=True)
-    scores = aggregation(local, np.array([s for _, s in ranked], dtype=np.float64), len(found))
-    top = np.argsort(-scores, kind="stable")[:DOC_DEPTH]
-    return {str(doc_ids[found[i]]): float(scores[i]) for i in top}
+    """The top documents of ranked chunk rows, each scored from its chunks (`aggregate.by_document`)."""
+    return {str(doc_ids[d]): score for d, _, score in by_document(ranked, doc_of, aggregation, DOC_DEPTH)}
 
 
 def score(qrels: Qrels, runs: dict[str, Run]) -> dict[str, dict[str, float]]:
@@ -193,20 +159,3 @@ def ranx_run(run: Run, name: str) -> Any:
     from ranx import Run as RanxRun
 
     return RanxRun({q: d for q, d in run.items() if d}, name=name)
-
-
-def _aggregation(name: str) -> Aggregate:
-    if name not in AGGREGATIONS:
-        raise ValueError(f"unknown doc_aggregation {name!r}; use one of {', '.join(AGGREGATIONS)}")
-    return AGGREGATIONS[name]
-
-
-def _source_key(source: Path) -> str:
-    """A corpus file by its content; a folder by its path (ingest keeps it in step with its files)."""
-    if source.is_file():
-        digest = hashlib.sha256()
-        with source.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
-    return str(source.resolve())

@@ -20,12 +20,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from gfmd_search.chunking import embedding_text
-from gfmd_search.config import Settings
+from gfmd_search.config import AGGREGATIONS, Settings
 from gfmd_search.fusion import METHODS, fuse
 from gfmd_search.lexical import Analyzer, LexicalIndex
 
 from .datasets import Collection, Run
-from .runner import AGGREGATIONS, CHUNK_DEPTH, DEFAULT_CACHE, build_index, doc_scores
+from .markdown import markdown_table
+from .runner import CHUNK_DEPTH, DEFAULT_CACHE, build_index, doc_scores
 
 OBJECTIVE = "ndcg@10"
 ANALYZERS = [(stem, stop) for stem in ("english", "porter", None) for stop in ("en", None)]
@@ -85,17 +86,18 @@ class Tuning:
         """The best settings of each mode and the top trials of each fusion method."""
         where = f"{self.folds}-fold cross-validation of" if self.folds else "split"
         lines = [f"# Tuning on {self.dataset}, {where} {self.split!r} ({len(self.queries)} queries)", ""]
-        lines += ["| mode | best settings | " + OBJECTIVE + " | cross-validated |", "|---|---|---:|---:|"]
-        for mode in dict.fromkeys(t.mode for t in self.trials):
-            best = self.best(mode)
-            cv = self.cross_validated.get(mode, {}).get(OBJECTIVE)
-            lines.append(f"| {mode} | {_settings(best.settings)} | {best.mean:.4f} | {'' if cv is None else f'{cv:.4f}'} |")
+        best = [(mode, self.best(mode), self.cross_validated.get(mode, {}).get(OBJECTIVE))
+                for mode in dict.fromkeys(t.mode for t in self.trials)]
+        lines += markdown_table(
+            ["mode", "best settings", OBJECTIVE, "cross-validated"],
+            [(mode, _settings(b.settings), f"{b.mean:.4f}", "" if cv is None else f"{cv:.4f}") for mode, b, cv in best],
+            "llrr",
+        )
         for method in METHODS:
             ranked = sorted((t for t in self.trials if t.settings.get("fusion") == method), key=lambda t: -t.mean)
             if ranked:
                 lines += ["", f"## Hybrid, {method}: top {min(top, len(ranked))} of {len(ranked)}", ""]
-                lines += [f"| settings | {OBJECTIVE} |", "|---|---:|"]
-                lines += [f"| {_settings(t.settings)} | {t.mean:.4f} |" for t in ranked[:top]]
+                lines += markdown_table(["settings", OBJECTIVE], [(_settings(t.settings), f"{t.mean:.4f}") for t in ranked[:top]])
         return "\n".join(lines) + "\n"
 
     def write(self, out: Path) -> None:
@@ -215,7 +217,7 @@ class _Scorer:
     def docs(self, ranked: list[tuple[int, float]], aggregation: str) -> dict[str, float]:
         if not ranked:
             return {}
-        top = doc_scores(ranked, self.doc_of, self.doc_ids, AGGREGATIONS[aggregation])
+        top = doc_scores(ranked, self.doc_of, self.doc_ids, aggregation)
         return dict(itertools.islice(top.items(), 10))
 
     def __call__(self, runs: dict[str, dict[str, float]]) -> np.ndarray:

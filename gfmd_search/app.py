@@ -7,8 +7,8 @@ is measured is what users run.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterable
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -16,23 +16,52 @@ from . import partners, practices
 from .config import Settings, load_settings
 from .embedding import Embedder
 from .ingest import Ingestor
-from .records import Document, Filters, Hit, IngestReport, Partner, Practice, SearchResult
+from .records import (
+    Document,
+    Facets,
+    Filters,
+    Hit,
+    IndexVersion,
+    IngestReport,
+    Mention,
+    Partner,
+    Practice,
+    SearchResult,
+    StoredChunk,
+    StoredDocument,
+)
 from .search import Searcher
 from .store import IndexStore
 
 
 class Engine:
-    """Ingest, search, partner suggestion and statistics over one index directory."""
+    """Ingest, search, partner suggestion and what the index holds, over one index directory.
 
-    def __init__(self, settings: Settings | None = None):
+    Front ends use these methods and the records they return, never the index reader.
+    """
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
+        """An engine over `settings.index_dir`; `embedder` defaults to the model the settings name, loaded lazily."""
         self.settings = settings or load_settings()
         self.store = IndexStore(self.settings.index_dir)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # searcher() takes it, then the embedder does
         self._searcher: Searcher | None = None
+        self._embedder = embedder
 
-    @cached_property
+    @property
     def embedder(self) -> Embedder:
-        return Embedder(self.settings.model, self.settings.device, self.settings.batch_size)
+        """The encoder of chunks and queries (one per engine)."""
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    s = self.settings
+                    self._embedder = Embedder(s.model, s.device, s.batch_size)
+        return self._embedder
+
+    def warm_up(self) -> None:
+        """Open the live index and load the model, so that the first query is not slow."""
+        self.searcher()
+        self.embedder.encode_query("warm up")
 
     def searcher(self) -> Searcher:
         """The searcher over the live index version, reopened when an ingest swapped it."""
@@ -103,20 +132,42 @@ class Engine:
     def _ingestor(self) -> Ingestor:
         return Ingestor(self.settings, self.embedder, self.store)
 
-    def document(self, doc_id: str) -> dict[str, Any] | None:
-        """A document's metadata and its chunks, or None."""
+    def documents(self) -> list[StoredDocument]:
+        """Every document of the live index, by id."""
+        return [_stored_document(row) for row in self.searcher().reader.documents()]
+
+    def document(self, doc_id: str) -> StoredDocument | None:
+        """A document's metadata, or None when the index does not hold it."""
+        row = self.searcher().reader.document(doc_id)
+        return _stored_document(row) if row is not None else None
+
+    def chunks(self, doc_id: str) -> list[StoredChunk]:
+        """A document's passages in order (none for an unknown document)."""
+        return [_stored_chunk(row) for row in self.searcher().reader.chunks_of(doc_id)]
+
+    def mentions(self, rows: list[int]) -> dict[int, list[Mention]]:
+        """The actor mentions of chunk rows of the live version."""
+        return self.searcher().reader.mentions(rows)
+
+    def version(self) -> IndexVersion:
+        """The live index version (raises StoreError when there is no index)."""
         reader = self.searcher().reader
-        found = reader.document(doc_id)
-        if found is not None:
-            found["chunks"] = reader.chunks_of(doc_id)
-        return found
+        m = reader.manifest
+        return IndexVersion(reader.version.name, m["created"], int(m["documents"]), int(m["chunks"]))
+
+    def facets(self) -> Facets:
+        """Document types and years of the live index, with their document counts."""
+        docs = self.documents()
+        types = Counter(d.doc_type for d in docs if d.doc_type)
+        years = Counter(d.year for d in docs if d.year is not None)
+        return Facets(dict(sorted(types.items())), dict(sorted(years.items())))
 
     def similar(self, doc_id: str, k: int = 10, filters: Filters | None = None, group: bool = False) -> list[Hit]:
         """Passages of other documents closest to this document's own passages."""
         return self.searcher().similar(doc_id, k, filters, group)
 
     def stats(self) -> dict[str, Any]:
-        """Counts, model and settings of the live index."""
+        """Counts, model and settings of the live index (JSON-ready)."""
         reader = self.searcher().reader
         m = reader.manifest
         size = sum(f.stat().st_size for f in reader.version.rglob("*") if f.is_file())
@@ -141,3 +192,17 @@ def _languages(documents: list[dict[str, Any]], default: str) -> dict[str, Any]:
         counts[d["language"] or default] = counts.get(d["language"] or default, 0) + 1
     unsure = [d["doc_id"] for d in documents if not d["language_detected"]]
     return {"languages": counts, "language_unsure": {"default": default, "documents": unsure}}
+
+
+def _stored_document(row: dict[str, Any]) -> StoredDocument:
+    return StoredDocument(
+        row["doc_id"], row["title"], row["year"], row["doc_type"], row["meeting"], row["source"], row["path"],
+        row["pages"], row.get("extra") or {},
+    )
+
+
+def _stored_chunk(row: dict[str, Any]) -> StoredChunk:
+    return StoredChunk(
+        row["doc_id"], row["ordinal"], row["text"], row["page_start"], row["page_end"], row["section"],
+        row["char_start"], row["char_end"], row["text_hash"], row.get("kind") or "body", row=row["row"],
+    )

@@ -4,7 +4,8 @@ Values are resolved in this order, later ones winning: the defaults below, a TOM
 file (``gfmd-search.toml`` in the working directory, or the path in
 ``GFMD_SEARCH_CONFIG``, or ``--config``), environment variables
 ``GFMD_SEARCH_<FIELD>`` (for example ``GFMD_SEARCH_INDEX_DIR``), then explicit
-overrides (command-line flags).
+overrides (command-line flags). pydantic-settings reads the sources; `load_settings`
+names the setting and where its bad value came from when one does not validate.
 """
 
 from __future__ import annotations
@@ -12,108 +13,169 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from .records import NO_ROLE, ROLES
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 CONFIG_FILE = "gfmd-search.toml"
 ENV_PREFIX = "GFMD_SEARCH_"
+
+# The registries of choices: every module and front end reads these.
+Mode = Literal["dense", "bm25", "hybrid"]
+Fusion = Literal["rrf", "convex", "zscore"]
+Aggregation = Literal["max", "sum", "mean"]
+PartnerRelevance = Literal["rank", "score"]
+MODES: tuple[str, ...] = get_args(Mode)
+FUSIONS: tuple[str, ...] = get_args(Fusion)
+AGGREGATIONS: tuple[str, ...] = get_args(Aggregation)
+PARTNER_RELEVANCE: tuple[str, ...] = get_args(PartnerRelevance)
+
+DEFAULT_ROLE_WEIGHTS = {**{role: 10.0 for role in ROLES}, NO_ROLE: 1.0}
+"""A stated role weighs 10 mentions without one; a `[role_weights]` table is merged over these."""
+
+_NONE_WORDS = ("", "none", "null")
 
 
 class ConfigError(ValueError):
     """A configuration value is missing, unknown or of the wrong type."""
 
 
-@dataclass(frozen=True)
-class Settings:
+# None: only the values given to the constructor (plain `Settings(...)`); else the TOML file (or None)
+# that `load_settings` reads beside the environment.
+_SOURCES: ContextVar[tuple[Path | None] | None] = ContextVar("gfmd_search_sources", default=None)
+
+
+class Settings(BaseSettings):
     """Every tunable of gfmd-search, with defaults chosen on data (see README)."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
 
     index_dir: Path = Path("index")
     corpus_root: Path = Path("corpus")
     # embedding
     model: str = DEFAULT_MODEL
     device: str | None = None
-    batch_size: int = 64
+    batch_size: int = Field(64, ge=1)
     # chunking
-    chunk_tokens: int = 200
-    chunk_overlap: int = 32
+    chunk_tokens: int = Field(200, ge=8)
+    chunk_overlap: int = Field(32, ge=0)
     context_header: bool = True
-    max_pages: int = 1000
+    max_pages: int = Field(1000, ge=1)
     # lexical and search: chosen on SciFact train queries (eval/results/tuning/scifact-train/tuning.md),
     # checked on Cranfield by cross-validation; candidates=1000 also makes search rank exactly as
     # `gfmd-search eval` measures it.
-    bm25_k1: float = 0.9
-    bm25_b: float = 0.5
+    bm25_k1: float = Field(0.9, ge=0)
+    bm25_b: float = Field(0.5, ge=0, le=1)
     stemmer: str | None = "porter"
     stopwords: str | None = "en"
     language: str = "en"  # documents whose language the detector is unsure of are taken to be in this one
     # search
-    mode: str = "hybrid"
-    fusion: str = "zscore"
-    rrf_k: int = 60
-    dense_weight: float = 0.7
-    candidates: int = 1000
-    doc_aggregation: str = "max"
+    mode: Mode = "hybrid"
+    fusion: Fusion = "zscore"
+    rrf_k: int = Field(60, ge=1)
+    dense_weight: float = Field(0.7, ge=0, le=1)
+    candidates: int = Field(1000, ge=1)
+    doc_aggregation: Aggregation = "max"
     # facets: counts are over the documents of the first `facet_passages` passages a query ranks
-    facet_passages: int = 100
+    facet_passages: int = Field(100, ge=1)
     # records files: field mappings by file name, for files without a .mapping.toml (README, Records)
-    record_mappings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    record_mappings: dict[str, dict[str, Any]] = Field(default_factory=dict)
     collapse_duplicates: bool = True  # show a passage repeated in several documents once, the others in also_in
     # partners: the voting model of partners.py. The best point of a grid on the tune split of the
     # IOM evaluation records (eval/results/partners/tune/tuning.md): MAP 0.610 there, against 0.488
     # for the first guesses (50 passages, c=10, prior 1, no association normalisation, stated roles
     # 1.5). `none` weighs a mention with no stated role.
-    partner_passages: int = 100
-    partner_evidence: int = 3
-    partner_relevance: str = "rank"
-    partner_rank_c: float = 2.0
-    partner_assoc_norm: float = 1.0
-    partner_prior: float = 0.5
-    role_weights: dict[str, float] = field(
-        default_factory=lambda: {
-            "chair": 10.0,
-            "co-chair": 10.0,
-            "host": 10.0,
-            "donor": 10.0,
-            "implementing partner": 10.0,
-            "team member": 10.0,
-            "none": 1.0,
-        }
-    )
+    partner_passages: int = Field(100, ge=1)
+    partner_evidence: int = Field(3, ge=0)
+    partner_relevance: PartnerRelevance = "rank"
+    partner_rank_c: float = Field(2.0, ge=0)
+    partner_assoc_norm: float = Field(1.0, ge=0)
+    partner_prior: float = Field(0.5, ge=0)
+    role_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_ROLE_WEIGHTS))
     # api
     api_token: str | None = None
-    max_k: int = 100
-    max_query_chars: int = 2000
+    max_k: int = Field(100, ge=1)
+    max_query_chars: int = Field(2000, ge=1)
+
+    @field_validator("device", "stemmer", "stopwords", "api_token", mode="before")
+    @classmethod
+    def _none_word(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and value.strip().lower() in _NONE_WORDS else value
+
+    @field_validator("role_weights", mode="before")
+    @classmethod
+    def _merge_roles(cls, value: Any) -> Any:
+        """A partial table keeps the default weight of every role it does not name."""
+        if isinstance(value, str):
+            value = json.loads(value)
+        if not isinstance(value, dict):
+            return value
+        unknown = sorted(set(value) - set(DEFAULT_ROLE_WEIGHTS))
+        if unknown:
+            raise ValueError(f"unknown role {unknown[0]!r}; the roles are {', '.join(DEFAULT_ROLE_WEIGHTS)}")
+        return {**DEFAULT_ROLE_WEIGHTS, **value}
+
+    @model_validator(mode="after")
+    def _chunk_overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError(
+                f"setting 'chunk_overlap' ({self.chunk_overlap}) must be smaller than 'chunk_tokens' ({self.chunk_tokens})"
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Overrides, then the environment, then the TOML file (first wins) inside `load_settings`."""
+        sources = _SOURCES.get()
+        if sources is None:
+            return (init_settings,)
+        toml = sources[0]
+        if toml is None:
+            return (init_settings, env_settings)
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml))
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        """A copy with the given non-None values replaced and coerced."""
+        """A copy with the given non-None values replaced (and validated)."""
         given = {k: v for k, v in overrides.items() if v is not None}
-        return replace(self, **_coerce_all(given, "override"))
-
-
-MODES = ("dense", "bm25", "hybrid")
-FUSIONS = ("rrf", "convex", "zscore")
-PARTNER_RELEVANCE = ("rank", "score")
+        values = {**self.model_dump(), **given}
+        return _build(lambda: type(self)(**values), lambda key: "override" if key in given else "settings")
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
     """Resolve settings from defaults, config file, environment and overrides."""
-    values: dict[str, Any] = {}
     path = config_file or os.environ.get(ENV_PREFIX + "CONFIG")
     if path is None and Path(CONFIG_FILE).is_file():
         path = CONFIG_FILE
-    if path is not None:
-        values.update(_coerce_all(_read_toml(Path(path)), str(path)))
-    env = {
-        f.name: os.environ[ENV_PREFIX + f.name.upper()]
-        for f in fields(Settings)
-        if ENV_PREFIX + f.name.upper() in os.environ
-    }
-    values.update(_coerce_all(env, "environment"))
-    settings = Settings(**values).with_overrides(**overrides)
-    _validate(settings)
-    return settings
+    toml = Path(path) if path is not None else None
+    from_file = _read_toml(toml) if toml is not None else {}
+    given = {k: v for k, v in overrides.items() if v is not None}
+
+    def origin(key: str) -> str:
+        if key in given:
+            return "override"
+        if ENV_PREFIX + key.upper() in os.environ:
+            return "environment"
+        return str(toml) if key in from_file else "default"
+
+    token = _SOURCES.set((toml,))
+    try:
+        return _build(lambda: Settings(**given), origin)
+    finally:
+        _SOURCES.reset(token)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -126,49 +188,24 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
-_TYPES = {f.name: f for f in fields(Settings)}
-
-
-def _coerce_all(values: dict[str, Any], origin: str) -> dict[str, Any]:
-    return {key: _coerce(key, value, origin) for key, value in values.items()}
-
-
-def _coerce(key: str, value: Any, origin: str) -> Any:
-    if key not in _TYPES:
-        raise ConfigError(f"{origin}: unknown setting {key!r}")
-    kind = str(_TYPES[key].type)
+def _build(make: Callable[[], Settings], origin: Callable[[str], str]) -> Settings:
+    """`make()`, with each validation error said as `ORIGIN: setting 'NAME' …`."""
     try:
-        if isinstance(value, str) and value.lower() in ("", "none", "null") and "None" in kind:
-            return None
-        if kind.startswith("Path"):
-            return Path(value)
-        if kind.startswith("bool"):
-            return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
-        if kind.startswith("int"):
-            return int(value)
-        if kind.startswith("float"):
-            return float(value)
-        if kind.startswith("dict[str, dict"):
-            parsed = json.loads(value) if isinstance(value, str) else dict(value)
-            return {str(k): dict(v) for k, v in parsed.items()}
-        if kind.startswith("dict"):
-            parsed = json.loads(value) if isinstance(value, str) else dict(value)
-            return {str(k): float(v) for k, v in parsed.items()}
-        return value if value is None else str(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{origin}: setting {key!r} has a bad value {value!r}: {exc}") from None
+        return make()
+    except ValidationError as exc:
+        raise ConfigError("; ".join(_explain(e, origin) for e in exc.errors())) from None
 
 
-def _validate(s: Settings) -> None:
-    if s.mode not in MODES:
-        raise ConfigError(f"setting 'mode' must be one of {', '.join(MODES)}, not {s.mode!r}")
-    if s.fusion not in FUSIONS:
-        raise ConfigError(f"setting 'fusion' must be one of {', '.join(FUSIONS)}, not {s.fusion!r}")
-    if s.chunk_overlap >= s.chunk_tokens:
-        raise ConfigError("setting 'chunk_overlap' must be smaller than 'chunk_tokens'")
-    if not 0.0 <= s.dense_weight <= 1.0:
-        raise ConfigError("setting 'dense_weight' must lie between 0 and 1")
-    if s.partner_relevance not in PARTNER_RELEVANCE:
-        raise ConfigError(f"setting 'partner_relevance' must be one of {', '.join(PARTNER_RELEVANCE)}")
-    if s.partner_passages < 1 or s.partner_evidence < 0 or s.partner_rank_c < 0 or s.partner_prior < 0:
-        raise ConfigError("settings partner_passages must be >= 1, partner_evidence/rank_c/prior >= 0")
+def _explain(error: Any, origin: Callable[[str], str]) -> str:
+    loc = [str(part) for part in error.get("loc", ())]
+    if not loc:  # a rule across fields
+        return f"{origin('chunk_overlap')}: {error['msg'].removeprefix('Value error, ')}"
+    key = loc[0]
+    where = origin(key)
+    if error["type"] == "extra_forbidden":
+        return f"{where}: unknown setting {key!r}"
+    if error["type"] == "literal_error":
+        choices = ", ".join(get_args(Settings.model_fields[key].annotation))
+        return f"{where}: setting {key!r} must be one of {choices}, not {error['input']!r}"
+    detail = error["msg"].removeprefix("Value error, ")
+    return f"{where}: setting {key!r} has a bad value {error['input']!r}: {detail}"

@@ -46,7 +46,7 @@ class Embedder:
         self.batch_size = batch_size
 
     @cached_property
-    def model(self):  # noqa: ANN201 - SentenceTransformer, imported lazily
+    def model(self):
         if Path(self.path).is_dir():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
@@ -57,7 +57,7 @@ class Embedder:
             raise EmbeddingError(f"cannot load embedding model {self.name!r}: {exc}") from exc
 
     @cached_property
-    def tokenizer(self):  # noqa: ANN201 - a Hugging Face fast tokenizer
+    def tokenizer(self):
         return self.model.tokenizer
 
     @property

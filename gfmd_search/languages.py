@@ -12,7 +12,7 @@ SAMPLE_CHARS = 20_000  # detection reads this much text, spread over the documen
 
 
 @lru_cache(maxsize=1)
-def _identifier():  # noqa: ANN202 - a py3langid LanguageIdentifier
+def _identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

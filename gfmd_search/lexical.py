@@ -76,7 +76,7 @@ class Analyzer:
 
 
 @lru_cache(maxsize=4)
-def _stemmer(name: str | None):  # noqa: ANN202 - a callable list[str] -> list[str]
+def _stemmer(name: str | None):
     if not name:
         return list
     import Stemmer

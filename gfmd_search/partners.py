@@ -28,13 +28,15 @@ from dataclasses import dataclass, field
 
 from .actors import CIVIL_SOCIETY, GOVERNMENT, INTERNATIONAL, TYPES, canonical_actor
 from .config import PARTNER_RELEVANCE, Settings
-from .records import Evidence, Filters, Mention, Partner
+from .records import NO_ROLE, Evidence, Filters, Mention, Partner
 from .search import Searcher, SearchError
 from .snippets import snippet
 from .store import IndexReader
 
-NO_ROLE = "none"
-"""The role_weights key of a mention with no stated role."""
+
+class UnknownActorType(ValueError):
+    """An actor type filter names no known type."""
+
 
 TYPE_ALIASES: dict[str, str] = {
     "government": GOVERNMENT, "governments": GOVERNMENT, "country": GOVERNMENT, "countries": GOVERNMENT,
@@ -196,7 +198,7 @@ def resolve_types(types: Iterable[str] | None) -> set[str] | None:
     for t in types:
         key = " ".join(t.lower().split())
         if key not in TYPE_ALIASES:
-            raise ValueError(f"unknown actor type {t!r}; use one of {', '.join(TYPES)}")
+            raise UnknownActorType(f"unknown actor type {t!r}; use one of {', '.join(TYPES)}")
         out.add(TYPE_ALIASES[key])
     return out
 

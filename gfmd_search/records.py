@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# The roles an actor is stated to play in a passage (found by actors/roles.py, weighed by partners.py).
+CHAIR, CO_CHAIR, HOST, DONOR = "chair", "co-chair", "host", "donor"
+IMPLEMENTING_PARTNER, TEAM_MEMBER = "implementing partner", "team member"
+ROLES = (CHAIR, CO_CHAIR, HOST, DONOR, IMPLEMENTING_PARTNER, TEAM_MEMBER)
+NO_ROLE = "none"
+"""The role_weights key of a mention with no stated role."""
+
 
 @dataclass
 class Page:
@@ -215,3 +222,43 @@ class Filters:
     where: dict[str, list[str]] | None = None  # facet -> values: any value of each facet, every facet
     languages: list[str] | None = None
     kinds: list[str] | None = None  # body, note, table
+
+
+@dataclass
+class StoredDocument:
+    """A document as the index holds it: its metadata, without its text."""
+
+    doc_id: str
+    title: str
+    year: int | None
+    doc_type: str | None
+    meeting: str | None
+    source: str | None
+    path: str | None
+    pages: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StoredChunk(Chunk):
+    """A passage as the index holds it; `row` is its chunk id in this index version."""
+
+    row: int = -1
+
+
+@dataclass
+class IndexVersion:
+    """The live index version: its name, when it was built, what it holds."""
+
+    name: str
+    created: str
+    documents: int
+    chunks: int
+
+
+@dataclass
+class Facets:
+    """The values documents take in the live index, with their document counts."""
+
+    doc_types: dict[str, int]
+    years: dict[int, int]

@@ -7,6 +7,7 @@ from dataclasses import replace
 import faiss
 import numpy as np
 
+from .aggregate import by_document
 from .citation import cite
 from .config import MODES, Settings
 from .duplicates import collapse as collapse_duplicates
@@ -17,7 +18,6 @@ from .passage_kinds import demote_tables
 from .records import Filters, Hit, SearchResult
 from .snippets import query_spans, snippet
 from .store import IndexReader
-
 
 HIT_FIELDS = ("year", "doc_type")
 """Facets a hit already shows as fields of its own."""
@@ -134,11 +134,7 @@ class Searcher:
         """The first `k` passages, or with `group` the best passage of each of the first `k` documents."""
         if not group:
             return ranked[:k]
-        best: dict[int, tuple[int, float]] = {}
-        doc_of = self.reader.chunk_doc_index
-        for row, score in ranked:
-            best.setdefault(int(doc_of[row]), (row, score))
-        return list(best.values())[:k]
+        return [(row, score) for _, row, score in by_document(ranked, self.reader.chunk_doc_index, "max", k)]
 
     def similar(self, doc_id: str, k: int = 10, filters: Filters | None = None, group: bool = False) -> list[Hit]:
         """Passages of other documents (with `group`, one per document) nearest the centroid of this

@@ -69,6 +69,10 @@ class StoreError(RuntimeError):
     """The index is missing, damaged, or was built with other settings."""
 
 
+class IndexLocked(StoreError):
+    """Another writer (ingest, remove) holds the index."""
+
+
 @dataclass
 class Snapshot:
     """Everything one index version holds, in chunk-row order."""
@@ -111,7 +115,7 @@ class IndexStore:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise StoreError(f"{self.root} is being written by another process") from None
+                raise IndexLocked(f"{self.root} is being written by another process") from None
             try:
                 yield
             finally:

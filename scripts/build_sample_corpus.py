@@ -344,8 +344,7 @@ def render_pdf(blocks: list[tuple], path: Path, title: str, year: int, header: s
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.platypus import (BaseDocTemplate, Frame, ListFlowable, ListItem, PageBreak,
-                                    PageTemplate, Paragraph, Spacer)
+    from reportlab.platypus import BaseDocTemplate, Frame, ListFlowable, ListItem, PageBreak, PageTemplate, Paragraph, Spacer
 
     styles = getSampleStyleSheet()
     body = styles["BodyText"]

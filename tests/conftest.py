@@ -44,8 +44,7 @@ def sample_index(tmp_path_factory, embedder) -> Path:
     from gfmd_search.config import load_settings
 
     index = tmp_path_factory.mktemp("sample-index") / "index"
-    engine = Engine(load_settings(index_dir=index, corpus_root=CORPUS))
-    engine.embedder = embedder  # one loaded model for the whole session
+    engine = Engine(load_settings(index_dir=index, corpus_root=CORPUS), embedder)  # one model for the session
     report = engine.ingest([CORPUS], progress=False)
     assert report.ingested, f"nothing ingested from {CORPUS}: {report.skipped}"
     return index
@@ -63,9 +62,7 @@ def make_engine(index: Path, embedder, **overrides):
     from gfmd_search.config import load_settings
 
     overrides.setdefault("corpus_root", CORPUS)
-    engine = Engine(load_settings(index_dir=index, **overrides))
-    engine.embedder = embedder
-    return engine
+    return Engine(load_settings(index_dir=index, **overrides), embedder)
 
 
 class LiveServer:

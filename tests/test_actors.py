@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -498,7 +498,7 @@ def test_seed_texts(shared_data: Path):
     assert names(mainstreaming) == []
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pdf_page(path: Path, page: int) -> str:
     pypdf = pytest.importorskip("pypdf")
     return " ".join((pypdf.PdfReader(path).pages[page - 1].extract_text() or "").split())

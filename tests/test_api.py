@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, make_engine
 from fastapi.testclient import TestClient
+
+from conftest import CORPUS, make_engine
 from gfmd_search_api.main import create_app
 
 STATIC = Path(__file__).resolve().parents[1] / "api" / "static"
@@ -19,17 +20,6 @@ STATIC = Path(__file__).resolve().parents[1] / "api" / "static"
 def client(sample_engine) -> TestClient:
     with TestClient(create_app(sample_engine, warm_up=False)) as c:
         yield c
-
-
-@pytest.fixture(scope="module")
-def partners_available(client) -> bool:
-    r = client.post("/partners", json={"text": "remittances"})
-    return r.status_code != 501
-
-
-def needs_partners(partners_available: bool) -> None:
-    if not partners_available:
-        pytest.skip("gfmd_search.partners.suggest is still a placeholder (the API answers 501)")
 
 
 def assert_error(r, status: int, *words: str) -> dict:
@@ -149,8 +139,7 @@ def test_search_rejects_bad_input_with_422(client, params, words):
 # --- partners -------------------------------------------------------------------------------------
 
 
-def test_partners(client, partners_available):
-    needs_partners(partners_available)
+def test_partners(client):
     r = client.post("/partners", json={"text": "diaspora engagement and remittances in Africa", "k": 5})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -165,19 +154,13 @@ def test_partners(client, partners_available):
             assert ev["file_url"].startswith("/files/") if not ev["doc_id"].startswith("pfp-") else ev["file_url"] is None
 
 
-def test_partners_types_and_exclude(client, partners_available):
-    needs_partners(partners_available)
+def test_partners_types_and_exclude(client):
     first = client.post("/partners", json={"text": "labour mobility skills", "k": 5}).json()["partners"]
     top = first[0]
     found = client.post("/partners", json={"text": "labour mobility skills", "k": 5, "exclude": [top["name"]]}).json()
     assert top["name"] not in [p["name"] for p in found["partners"]]
     typed = client.post("/partners", json={"text": "labour mobility skills", "k": 5, "types": [top["type"]]}).json()
     assert {p["type"] for p in typed["partners"]} == {top["type"]}
-
-
-def test_partners_answers_501_or_200_never_500(client):
-    r = client.post("/partners", json={"text": "remittances"})
-    assert r.status_code in (200, 501), r.text
 
 
 @pytest.mark.parametrize(
@@ -252,11 +235,12 @@ def test_document_similar(client):
 
 
 def test_document_errors(client):
+    practice = "/documents/pfp-bilateral-agreement-on-circular-migration-between-canada"
     assert_error(client.get("/documents/no-such-doc"), 404, "no-such-doc")
     assert_error(client.get("/documents/no-such-doc/similar"), 404, "no-such-doc")
-    assert_error(client.get("/documents/pfp-bilateral-agreement-on-circular-migration-between-canada/similar", params={"k": 0}), 422, "k")
-    assert_error(client.get("/documents/pfp-bilateral-agreement-on-circular-migration-between-canada/similar", params={"k": 101}), 422, "at most 100")
-    assert_error(client.get("/documents/pfp-bilateral-agreement-on-circular-migration-between-canada", params={"x": 1}), 422, "unknown parameter")
+    assert_error(client.get(f"{practice}/similar", params={"k": 0}), 422, "k")
+    assert_error(client.get(f"{practice}/similar", params={"k": 101}), 422, "at most 100")
+    assert_error(client.get(practice, params={"x": 1}), 422, "unknown parameter")
 
 
 # --- source files -------------------------------------------------------------------------------------
@@ -433,6 +417,13 @@ def test_admin_ingest_refuses_paths_outside_the_corpus_root(admin_client):
     assert_error(admin_client.post("/admin/ingest", json={"paths": ["/etc"]}, headers=auth), 400, "absolute")
     assert_error(admin_client.post("/admin/ingest", json={"paths": ["no-such-folder"]}, headers=auth), 404)
     assert_error(admin_client.post("/admin/ingest", json={"paths": ["x"], "force": True}, headers=auth), 422, "force")
+
+
+def test_admin_ingest_while_another_writer_holds_the_index_answers_409(admin_client):
+    engine = admin_client.app.state.engine
+    with engine.store.writing():  # what a running `gfmd-search ingest` holds
+        r = admin_client.post("/admin/ingest", json={"paths": ["meetings"]}, headers={"Authorization": "Bearer s3cret-token"})
+    assert_error(r, 409, "being written")
 
 
 def test_read_only_endpoints_need_no_token(admin_client):

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+
 from conftest import LiveServer, make_engine
 from gfmd_search_api.main import create_app
 

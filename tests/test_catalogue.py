@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+
 import pytest
 
+from conftest import ROOT, make_engine
 from gfmd_search.actors import canonical_actor
 from gfmd_search.config import load_settings
 from gfmd_search.loaders.records import split_outside_parentheses
 from gfmd_search.partners import suggest
 from gfmd_search.records import Filters
-
-from conftest import ROOT, make_engine
 
 CONFIG = ROOT / "examples" / "iom-evaluations.toml"
 # Short PDFs named by two records: 49d2fba7… (donor: European Union; 2023) and 8faad6ed… (UN Peace Fund; 2025)
@@ -28,7 +28,7 @@ def catalogue(shared_data, tmp_path_factory, embedder):
     pdfs = [shared_data / "iom-pdfs" / BRIEF, shared_data / "iom-pdfs" / OTHER]
     index = tmp_path_factory.mktemp("iom") / "index"
     mappings = load_settings(CONFIG).record_mappings
-    engine = make_engine(index, embedder, record_mappings=json.dumps(mappings))
+    engine = make_engine(index, embedder, record_mappings=mappings)
     report = engine.ingest([records_file, *pdfs], progress=False)
     records = json.loads(records_file.read_text(encoding="utf-8"))
     return engine, report, records
@@ -87,7 +87,7 @@ def test_a_pdf_takes_its_records_year_and_facets_and_shows_them_when_found(catal
     assert hit.year == record["year"] == 2023
     assert hit.facets["country"] == record["countries_covered"]
     assert hit.facets["donor"] == ["European Union"] and hit.facets["language"] == ["English"]
-    assert engine.document(BRIEF_ID)["extra"]["record"] == f"iom-evaluation-{RECORD}"
+    assert engine.document(BRIEF_ID).extra["record"] == f"iom-evaluation-{RECORD}"
     # every matching document passed the filters, so each is counted under European Union and Djibouti
     matching = sum(c.count for c in result.facets["doc_type"])
     assert matching >= 2 and {"brief", "evaluation record"} <= {c.value for c in result.facets["doc_type"]}
@@ -117,7 +117,7 @@ def test_every_iom_pdf_is_linked_to_the_record_that_lists_it(shared_data, tmp_pa
     records = json.loads((shared_data / "iom-evaluations" / "evaluations.json").read_text(encoding="utf-8"))
     owner = {file_key(url): r for r in records for url in r["documents"]}
     mappings = load_settings(CONFIG).record_mappings
-    engine = make_engine(tmp_path / "index", embedder, record_mappings=json.dumps(mappings))
+    engine = make_engine(tmp_path / "index", embedder, record_mappings=mappings)
     report = engine.ingest([shared_data / "iom-evaluations" / "evaluations.json", shared_data / "iom-pdfs"],
                            progress=False)
     assert report.skipped == []

@@ -10,14 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import make_engine
 from gfmd_search.duplicates import collapse
 from gfmd_search.languages import detect, with_language
 from gfmd_search.lexical import Analyzer
 from gfmd_search.loaders import load_document
 from gfmd_search.passage_kinds import demote_tables
 from gfmd_search.records import Document, Filters, Hit, Page
-
-from conftest import make_engine
 
 FINAL = "Final_Evaluation_Report_Final_Olta_NDOJA.pdf"
 BRIEF = "AAP_EN_Evaluation_Brief_final_0.pdf"

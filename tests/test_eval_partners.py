@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+
+from gfmd_search_cli.main import main
 from gfmd_search_eval.partners import (
     UNRESOLVED,
     actor_key,
@@ -24,8 +26,6 @@ from gfmd_search_eval.partners import (
     split_files,
     split_names,
 )
-
-from gfmd_search.cli import main
 
 EU = "European Union (EU)"
 ECHO = "Directorate-General for European Civil Protection and Humanitarian Aid Operations (ECHO)"

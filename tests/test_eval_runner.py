@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gfmd_search.cli import main
 from gfmd_search.config import load_settings
+from gfmd_search_cli.main import main
 from gfmd_search_eval.datasets import beir, load
 from gfmd_search_eval.runner import CHUNK_DEPTH, build_index, evaluate_collection, index_dir
 from gfmd_search_eval.tune import _fused, _pool
@@ -147,3 +147,17 @@ def test_full_scifact_targets(shared_data: Path) -> None:
     ndcg = {mode: values["ndcg@10"] for mode, values in result.metrics.items()}
     assert ndcg["bm25"] >= 0.66 and ndcg["dense"] >= 0.64
     assert ndcg["hybrid"] >= max(ndcg["bm25"], ndcg["dense"]) + 0.02
+
+
+def test_the_cache_key_of_ready_made_documents_follows_their_text(tmp_path: Path) -> None:
+    from gfmd_search.records import Document, Page
+    from gfmd_search_eval.cache import cache_dir, documents_key
+
+    settings = load_settings()
+    one = [Document("a", "A", [Page(1, "first text")]), Document("b", "B", [Page(1, "second text")])]
+    same = [Document("b", "B", [Page(1, "second text")]), Document("a", "A", [Page(1, "first text")])]
+    edited = [Document("a", "A", [Page(1, "first text, edited")]), one[1]]
+    folder = cache_dir("records", documents_key(one), settings, tmp_path, prefix="partners-")
+    assert folder.parent == tmp_path and folder.name.startswith("partners-records-")
+    assert folder == cache_dir("records", documents_key(same), settings, tmp_path, prefix="partners-")
+    assert folder != cache_dir("records", documents_key(edited), settings, tmp_path, prefix="partners-")

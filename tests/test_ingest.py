@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,10 +14,11 @@ import pytest
 from pypdf import PdfWriter
 
 from gfmd_search.app import Engine
-from gfmd_search.cli import main
 from gfmd_search.config import load_settings
 from gfmd_search.loaders.metadata import slugify
+from gfmd_search.records import Facets, IndexVersion, StoredChunk, StoredDocument
 from gfmd_search.store import IndexStore
+from gfmd_search_cli.main import main
 
 PHRASE = "EU Data Action project, started in November 2024 and managed by the EHSA RDH"
 PHRASE_PDF = "Annex_VI_Case_Study_-_RDH_East_Horn_and_Southern_Africa"
@@ -27,9 +27,7 @@ TOPICS = ["skills partnerships for nurses", "remittance costs in Africa", "diasp
 
 
 def engine_for(index: Path, embedder) -> Engine:
-    engine = Engine(load_settings(index_dir=index))
-    engine.embedder = embedder
-    return engine
+    return Engine(load_settings(index_dir=index), embedder)
 
 
 def write_texts(folder: Path, count: int, sentences: int = 6) -> list[Path]:
@@ -80,7 +78,7 @@ def test_changed_file_is_reembedded_alone_and_removed_documents_vanish(tmp_path:
     paths[1].write_text(paths[1].read_text() + "\nA new paragraph about seasonal workers in Canada.\n")
     second = engine.ingest([tmp_path / "docs"], progress=False)
     assert second.ingested == ["note-001"] and sorted(second.unchanged) == ["note-000", "note-002", "note-003"]
-    assert 1 <= second.chunks_embedded <= len(engine.document("note-001")["chunks"])
+    assert 1 <= second.chunks_embedded <= len(engine.chunks("note-001"))
     assert engine.search("seasonal workers Canada", k=1, mode="bm25")[0].doc_id == "note-001"
 
     removed = engine.remove(["note-002"])
@@ -89,6 +87,27 @@ def test_changed_file_is_reembedded_alone_and_removed_documents_vanish(tmp_path:
         hits = engine.search("diaspora investment bonds note 2", k=10, mode=mode)
         assert hits and all(h.doc_id != "note-002" for h in hits)
     assert engine.document("note-002") is None and engine.stats()["documents"] == 3
+
+
+def test_the_engine_answers_typed_records(tmp_path: Path, embedder):
+    paths = write_texts(tmp_path / "docs", 3)
+    for path, year in zip(paths[:2], (2019, 2020)):
+        Path(f"{path}.meta.json").write_text(json.dumps({"doc_type": "note", "year": year}))
+    engine = engine_for(tmp_path / "index", embedder)
+    engine.ingest([tmp_path / "docs"], progress=False)
+    docs = engine.documents()
+    assert [d.doc_id for d in docs] == ["note-000", "note-001", "note-002"]
+    assert all(isinstance(d, StoredDocument) and d.pages == 1 and d.path.endswith(".txt") for d in docs)
+    chunks = engine.chunks("note-001")
+    assert chunks and [c.ordinal for c in chunks] == list(range(len(chunks)))
+    assert all(isinstance(c, StoredChunk) and "note 1" in c.text.lower() for c in chunks[:1])
+    assert engine.chunks("no-such-note") == []
+    version = engine.version()
+    assert isinstance(version, IndexVersion) and version.name.startswith("v-")
+    assert (version.documents, version.chunks) == (3, engine.stats()["chunks"])
+    assert engine.facets() == Facets(doc_types={"note": 2}, years={2019: 1, 2020: 1})
+    rows = [c.row for c in chunks]
+    assert set(engine.mentions(rows)) == set(rows)
 
 
 def test_prune_drops_documents_whose_files_are_gone(tmp_path: Path, embedder):
@@ -107,7 +126,7 @@ def test_two_files_claiming_one_document_id_are_not_merged(tmp_path: Path, embed
     engine.ingest([tmp_path / "a"], progress=False)
     report = engine.ingest([tmp_path / "b"], progress=False)
     assert not report.ingested and "already used by" in report.skipped[0].reason
-    assert engine.document("note-000")["path"] == str((tmp_path / "a" / "note-000.txt").resolve())
+    assert engine.document("note-000").path == str((tmp_path / "a" / "note-000.txt").resolve())
 
 
 def test_an_index_refuses_vectors_of_another_model(tmp_path: Path, embedder):
@@ -150,7 +169,7 @@ def test_killing_an_ingest_midway_leaves_the_old_index_answering(tmp_path: Path,
     live = engine.store.current()
     write_texts(tmp_path / "big", 300, sentences=20)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gfmd_search", "ingest", str(tmp_path / "big"), "--index", str(index)],
+        [sys.executable, "-m", "gfmd_search_cli", "ingest", str(tmp_path / "big"), "--index", str(index)],
         stderr=subprocess.PIPE, text=True,
     )
     seen = ""

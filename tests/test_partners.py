@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 
 import pytest
-from conftest import make_engine
 
+from conftest import make_engine
 from gfmd_search.actors import CIVIL_SOCIETY, GOVERNMENT, INTERNATIONAL
-from gfmd_search.cli import main
 from gfmd_search.config import ConfigError, Settings, load_settings
 from gfmd_search.partners import (
     Passages,
@@ -22,6 +20,7 @@ from gfmd_search.partners import (
     vote,
 )
 from gfmd_search.records import Document, Filters, Mention, Page
+from gfmd_search_cli.main import main
 
 IOM = "International Organization for Migration (IOM)"
 
@@ -41,7 +40,7 @@ def settings(**kw) -> Settings:
     base = {"partner_relevance": "rank", "partner_rank_c": 0.0, "partner_assoc_norm": 0.0, "partner_prior": 0.0,
                 "role_weights": {"donor": 1.0, "co-chair": 1.0, "none": 1.0}}
     base.update(kw)
-    return dataclasses.replace(Settings(), **base)
+    return Settings(**base)
 
 
 def test_votes_sum_rank_weighted_relevance():
@@ -147,7 +146,8 @@ def test_partner_settings_are_validated():
         load_settings(partner_relevance="softmax")
     with pytest.raises(ConfigError):
         load_settings(partner_passages=0)
-    assert load_settings(role_weights='{"donor": 3, "none": 0.5}').role_weights == {"donor": 3.0, "none": 0.5}
+    weights = load_settings(role_weights='{"donor": 3, "none": 0.5}').role_weights
+    assert weights == {**Settings().role_weights, "donor": 3.0, "none": 0.5}  # merged over the defaults
 
 
 # --- a small built corpus with a known answer --------------------------------------------------------

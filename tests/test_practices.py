@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CORPUS
 from fastapi.testclient import TestClient
-from gfmd_search_api.main import create_app
 
+from conftest import CORPUS
 from gfmd_search.records import Filters
+from gfmd_search_api.main import create_app
 
 QUERY = "what has GFMD said about skills partnerships?"
 CANADA = "pfp-bilateral-agreement-on-circular-migration-between-canada"

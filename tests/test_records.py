@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import make_engine
 from gfmd_search.loaders.base import LoadError
 from gfmd_search.loaders.records import (
     FACET_MAX_CHARS,
@@ -17,8 +18,6 @@ from gfmd_search.loaders.records import (
 )
 from gfmd_search.records import Filters
 from gfmd_search.search import SearchError
-
-from conftest import make_engine
 
 MAPPING = """\
 id = "id"
@@ -260,7 +259,7 @@ def test_a_record_id_already_taken_by_another_file_is_skipped_and_the_first_kept
     assert report.ingested == ["p-5"]
     assert [s.reason for s in report.skipped] == [
         f"record id '1' gives document id 'p-1', already used by {(folder / 'practices.jsonl').resolve()}"]
-    assert engine.document("p-1")["title"] == PRACTICES[0]["title"]
+    assert engine.document("p-1").title == PRACTICES[0]["title"]
 
 
 def test_a_records_file_without_a_mapping_is_skipped_naming_the_sidecar_to_write(tmp_path, embedder):

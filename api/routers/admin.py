@@ -2,33 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Body, Depends
 
-from gfmd_search.app import Engine
 from gfmd_search.store import StoreError
 
-from ..deps import ApiError, check_list, corpus_root, get_engine, require_token, resolve_corpus_path
-from ..models import ErrorResponse, IngestRequest, IngestResponse, ReloadResponse
+from ..checks import check_list
+from ..deps import EngineDep, require_token
+from ..errors import BODY_RESPONSES, UNAVAILABLE_RESPONSES, response
+from ..files import corpus_root, resolve_corpus_path
+from ..models import IngestRequest, IngestResponse, ReloadResponse
 
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_token)])
+router = APIRouter(
+    prefix="/admin",
+    tags=["admin"],
+    dependencies=[Depends(require_token)],
+    responses={
+        401: response("no token given"),
+        403: response("wrong token"),
+        404: response("admin endpoints are disabled (no token configured), or no such path"),
+    },
+)
 
-ERRORS = {
-    401: {"model": ErrorResponse, "description": "no token given"},
-    403: {"model": ErrorResponse, "description": "wrong token"},
-    404: {"model": ErrorResponse, "description": "admin endpoints are disabled (no token configured), or no such path"},
-}
+
+WHOLE_ROOT = IngestRequest()
+"""The body when none is sent: the whole corpus root."""
 
 
 @router.post(
     "/ingest",
     response_model=IngestResponse,
     responses={
-        **ERRORS,
-        400: {"model": ErrorResponse, "description": "the body could not be read, or a path is absolute or holds `..`"},
-        403: {"model": ErrorResponse, "description": "wrong token, or a path leads outside the corpus root"},
-        409: {"model": ErrorResponse, "description": "another ingest is writing the index"},
-        413: {"model": ErrorResponse, "description": "the request body is too large"},
-        422: {"model": ErrorResponse, "description": "invalid body"},
+        **BODY_RESPONSES,
+        400: response("the body could not be read, or a path is absolute or holds `..`"),
+        403: response("wrong token, or a path leads outside the corpus root"),
+        409: response("another ingest is writing the index"),
+        422: response("invalid body"),
     },
     summary="Ingest files of the corpus root",
     description=(
@@ -37,30 +47,28 @@ ERRORS = {
         "later ones see the new one. Needs `Authorization: Bearer <api_token>`."
     ),
 )
-def ingest(body: IngestRequest = Body(IngestRequest()), engine: Engine = Depends(get_engine)):
+def ingest(engine: EngineDep, body: Annotated[IngestRequest, Body()] = WHOLE_ROOT):
     settings = engine.settings
     given = check_list(body.paths, "body.paths")
     paths = [resolve_corpus_path(p, settings) for p in given] if given else [corpus_root(settings)]
+    report = engine.ingest(paths, prune=body.prune, progress=False)  # IndexLocked (another writer): 409
     try:
-        report = engine.ingest(paths, prune=body.prune, progress=False)
-    except StoreError as exc:
-        if "being written" in str(exc):
-            raise ApiError(409, str(exc)) from None
-        raise
-    live = engine.store.current()
-    return IngestResponse(**report.to_dict(), index_version=live.name if live else None)
+        live = engine.version().name
+    except StoreError:  # nothing has been ingested yet
+        live = None
+    return IngestResponse(**report.to_dict(), index_version=live)
 
 
 @router.post(
     "/reload",
     response_model=ReloadResponse,
-    responses={**ERRORS, 503: {"model": ErrorResponse, "description": "no index"}},
+    responses=UNAVAILABLE_RESPONSES,
     summary="Reopen the live index version",
     description=(
         "The server already follows index swaps by itself; this forces the check now (after an ingest "
         "run by the CLI, for instance) and answers the live version. Needs the token."
     ),
 )
-def reload(engine: Engine = Depends(get_engine)):
-    reader = engine.searcher().reader
-    return ReloadResponse(index_version=reader.version.name, documents=int(reader.manifest["documents"]))
+def reload(engine: EngineDep):
+    version = engine.version()
+    return ReloadResponse(index_version=version.name, documents=version.documents)

@@ -3,34 +3,23 @@
 from __future__ import annotations
 
 import mimetypes
-from typing import Any
+from dataclasses import asdict
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse
 
-from gfmd_search.app import Engine
-from gfmd_search.config import Settings
 from gfmd_search.practices import PRACTICE, practice_of
-from gfmd_search.records import Filters
+from gfmd_search.records import Filters, StoredDocument
 
-from ..deps import (
-    ApiError,
-    IndexView,
-    check_k,
-    check_params,
-    get_engine,
-    get_settings,
-    get_view,
-    hit_dict,
-    resolve_corpus_path,
-    view_covering,
-)
-from ..models import DocumentList, DocumentResponse, ErrorResponse, SimilarResponse
+from ..checks import check_k, check_params
+from ..deps import EngineDep, SettingsDep, ViewDep, ViewsDep
+from ..errors import NOT_FOUND_RESPONSES, UNAVAILABLE_RESPONSES, ApiError, response
+from ..files import resolve_corpus_path
+from ..models import DocumentList, DocumentResponse, SimilarResponse
+from ..views import IndexView, hit_dict, view_covering
 
 router = APIRouter(tags=["documents"])
-
-NOT_FOUND = {404: {"model": ErrorResponse, "description": "no such document"}}
-UNAVAILABLE = {503: {"model": ErrorResponse, "description": "no index has been built yet"}}
 
 #: Media types of the source files the corpus holds; anything else is sent as a download.
 MEDIA_TYPES = {
@@ -47,30 +36,23 @@ MEDIA_TYPES = {
 SANDBOX_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
 
-def _summary(row: dict[str, Any], view: IndexView) -> dict[str, Any]:
-    return {
-        "doc_id": row["doc_id"],
-        "title": row["title"],
-        "year": row["year"],
-        "doc_type": row["doc_type"],
-        "meeting": row["meeting"],
-        "source": row["source"],
-        "pages": row["pages"],
-        "file_url": view.file_url(row["doc_id"]),
-        "extra": row.get("extra") or {},
-    }
+def _summary(doc: StoredDocument, view: IndexView) -> dict[str, Any]:
+    out = asdict(doc)
+    del out["path"]
+    out["file_url"] = view.file_url(doc.doc_id)
+    return out
 
 
-@router.get("/documents", response_model=DocumentList, responses=UNAVAILABLE, summary="List documents")
-def list_documents(engine: Engine = Depends(get_engine), view: IndexView = Depends(get_view)):
-    rows = engine.searcher().reader.documents()
-    return DocumentList(count=len(rows), documents=[_summary(r, view) for r in rows])
+@router.get("/documents", response_model=DocumentList, responses=UNAVAILABLE_RESPONSES, summary="List documents")
+def list_documents(engine: EngineDep, view: ViewDep):
+    docs = engine.documents()
+    return DocumentList(count=len(docs), documents=[_summary(d, view) for d in docs])
 
 
 @router.get(
     "/documents/{doc_id}/similar",
     response_model=SimilarResponse,
-    responses={**NOT_FOUND, **UNAVAILABLE, 422: {"model": ErrorResponse, "description": "k out of range"}},
+    responses={**NOT_FOUND_RESPONSES, **UNAVAILABLE_RESPONSES, 422: response("k out of range")},
     summary="Related passages of other documents",
     description=(
         "Passages of other documents closest in meaning to this document as a whole (the centroid of "
@@ -79,25 +61,25 @@ def list_documents(engine: Engine = Depends(get_engine), view: IndexView = Depen
 )
 def similar(
     request: Request,
-    doc_id: str = Path(
-        ..., description="document identifier",
-        examples=["pfp-bilateral-agreement-on-circular-migration-between-canada"],
-    ),
-    k: int = Query(10, ge=1, description="number of passages (1 to 100)"),
-    doc_type: str | None = Query(
-        None, description="only documents of this type, one passage each; `practice` also returns the related "
+    engine: EngineDep,
+    view: ViewDep,
+    views: ViewsDep,
+    doc_id: Annotated[str, Path(
+        description="document identifier", examples=["pfp-bilateral-agreement-on-circular-migration-between-canada"],
+    )],
+    k: Annotated[int, Query(ge=1, description="number of passages (1 to 100)")] = 10,
+    doc_type: Annotated[str | None, Query(
+        description="only documents of this type, one passage each; `practice` also returns the related "
         "good practices as units (countries, partners, link)", examples=["practice"],
-    ),
-    engine: Engine = Depends(get_engine),
-    view: IndexView = Depends(get_view),
+    )] = None,
 ):
     check_params(request, ("k", "doc_type"))
     check_k(k, "query.k", engine.settings)
     types = view.check_types([doc_type] if doc_type else None, "query.doc_type")
-    if engine.searcher().reader.document(doc_id) is None:
+    if engine.document(doc_id) is None:
         raise ApiError(404, f"no document {doc_id!r} in the index")
     hits = engine.similar(doc_id, k, Filters(doc_types=types), group=bool(types))
-    view = view_covering(request, engine, view, (h.doc_id for h in hits))
+    view = view_covering(views, engine, view, (h.doc_id for h in hits))
     practices = [practice_of(h).to_dict() for h in hits] if types == [PRACTICE] else None
     return SimilarResponse(doc_id=doc_id, k=k, count=len(hits), hits=[hit_dict(h, view) for h in hits],
                            practices=practices)
@@ -106,22 +88,21 @@ def similar(
 @router.get(
     "/documents/{doc_id}",
     response_model=DocumentResponse,
-    responses={**NOT_FOUND, **UNAVAILABLE},
+    responses={**NOT_FOUND_RESPONSES, **UNAVAILABLE_RESPONSES},
     summary="A document and its passages",
 )
 def document(
     request: Request,
-    doc_id: str = Path(..., description="document identifier", examples=["gfmd-2012-port-louis"]),
-    engine: Engine = Depends(get_engine),
-    view: IndexView = Depends(get_view),
+    engine: EngineDep,
+    view: ViewDep,
+    doc_id: Annotated[str, Path(description="document identifier", examples=["gfmd-2012-port-louis"])],
 ):
     check_params(request, ())
     found = engine.document(doc_id)
     if found is None:
         raise ApiError(404, f"no document {doc_id!r} in the index")
-    out = _summary(found, view)
-    out["chunks"] = [{**c, "file_url": view.file_url(doc_id, c["page_start"])} for c in found["chunks"]]
-    return DocumentResponse(**out)
+    chunks = [{**asdict(c), "file_url": view.file_url(doc_id, c.page_start)} for c in engine.chunks(doc_id)]
+    return DocumentResponse(**_summary(found, view), chunks=chunks)
 
 
 @router.get(
@@ -129,9 +110,9 @@ def document(
     response_class=FileResponse,
     responses={
         200: {"description": "the file", "content": {"application/pdf": {}, "text/html": {}, "text/plain": {}}},
-        400: {"model": ErrorResponse, "description": "absolute path or `..` in the path"},
-        403: {"model": ErrorResponse, "description": "the path leads outside the corpus root"},
-        404: {"model": ErrorResponse, "description": "no such file in the corpus"},
+        400: response("absolute path or `..` in the path"),
+        403: response("the path leads outside the corpus root"),
+        404: response("no such file in the corpus"),
     },
     summary="A source file of the corpus",
     description=(
@@ -141,8 +122,10 @@ def document(
     ),
 )
 def source_file(
-    file_path: str = Path(..., description="path relative to the corpus root", examples=["meetings/gfmd-2012-port-louis.pdf"]),
-    settings: Settings = Depends(get_settings),
+    settings: SettingsDep,
+    file_path: Annotated[
+        str, Path(description="path relative to the corpus root", examples=["meetings/gfmd-2012-port-louis.pdf"])
+    ],
 ):
     resolved = resolve_corpus_path(file_path, settings)
     if not resolved.is_file():

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from typing import Annotated
 
-from gfmd_search.app import Engine
+from fastapi import APIRouter, Query, Request
+
 from gfmd_search.records import Filters
 
-from ..deps import check_k, check_list, check_params, check_text, get_engine
-from ..models import ErrorResponse, PracticesResponse
+from ..checks import check_k, check_list, check_params, check_text
+from ..deps import EngineDep
+from ..errors import UNAVAILABLE_RESPONSES, response
+from ..models import PracticesResponse
 from .search import where_filters
 
 router = APIRouter(tags=["search"])
@@ -17,10 +20,7 @@ router = APIRouter(tags=["search"])
 @router.get(
     "/practices",
     response_model=PracticesResponse,
-    responses={
-        422: {"model": ErrorResponse, "description": "invalid query, k out of range, unknown facet"},
-        503: {"model": ErrorResponse, "description": "no index has been built yet"},
-    },
+    responses={422: response("invalid query, k out of range, unknown facet"), **UNAVAILABLE_RESPONSES},
     summary="Related good practices",
     description=(
         "The good-practice records (document type `practice`) that best answer a query, one per record, "
@@ -29,11 +29,12 @@ router = APIRouter(tags=["search"])
 )
 def practices(
     request: Request,
-    q: str = Query(..., description="the query, in words", examples=["skills partnerships for nurses"]),
-    k: int = Query(10, ge=1, description="number of practices (1 to 100)"),
-    where: list[str] | None = Query(None, description="facet filters `FACET=VALUE` (repeatable)",
-                                    examples=[["country=Philippines"]]),
-    engine: Engine = Depends(get_engine),
+    engine: EngineDep,
+    q: Annotated[str, Query(description="the query, in words", examples=["skills partnerships for nurses"])],
+    k: Annotated[int, Query(ge=1, description="number of practices (1 to 100)")] = 10,
+    where: Annotated[list[str] | None, Query(
+        description="facet filters `FACET=VALUE` (repeatable)", examples=[["country=Philippines"]],
+    )] = None,
 ) -> PracticesResponse:
     check_params(request, ("q", "k", "where"))
     check_text(q, "query.q", engine.settings)

@@ -3,43 +3,35 @@
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from gfmd_search.app import Engine
+from gfmd_search.config import Mode
 from gfmd_search.facets import FacetError, parse_where
 from gfmd_search.records import Filters
 
-from ..deps import (
-    IndexView,
-    InvalidInput,
-    check_k,
-    check_list,
-    check_params,
-    check_text,
-    check_years,
-    get_engine,
-    get_view,
-    hit_dict,
-    view_covering,
-)
-from ..models import ErrorResponse, FiltersModel, Kind, Mode, SearchResponse
+from ..checks import check_k, check_list, check_params, check_text, check_years
+from ..deps import EngineDep, ViewDep, ViewsDep
+from ..errors import UNAVAILABLE_RESPONSES, InvalidInput, response
+from ..models import FiltersModel, Kind, SearchResponse
+from ..views import hit_dict, view_covering
 
-router = APIRouter(tags=["search"])
+router = APIRouter(
+    tags=["search"],
+    responses={
+        422: response("invalid query or parameters (empty, too long, unknown mode, type or parameter, k out of range)"),
+        **UNAVAILABLE_RESPONSES,
+    },
+)
 
 PARAMS = ("q", "k", "mode", "year_from", "year_to", "type", "source", "lang", "kind", "group", "collapse", "facets",
           "where")
-
-ERRORS = {
-    422: {"model": ErrorResponse, "description": "invalid query or parameters (empty, too long, unknown mode, type or parameter, k out of range)"},
-    503: {"model": ErrorResponse, "description": "no index has been built yet"},
-}
 
 
 @router.get(
     "/search",
     response_model=SearchResponse,
-    responses=ERRORS,
     summary="Search passages",
     description=(
         "The passages that best answer a query, best first. `mode` picks the ranking: `dense` "
@@ -50,39 +42,46 @@ ERRORS = {
 )
 def search(
     request: Request,
-    q: str = Query(
-        ..., description="the query, in words (at most 2,000 characters)",
+    engine: EngineDep,
+    view: ViewDep,
+    views: ViewsDep,
+    q: Annotated[str, Query(
+        description="the query, in words (at most 2,000 characters)",
         examples=["skills partnerships between countries of origin and destination"],
-    ),
-    k: int = Query(10, ge=1, description="number of hits (1 to 100)", examples=[10]),
-    mode: Mode | None = Query(None, description="ranking: `dense`, `bm25` or `hybrid` (the server default when absent)"),
-    year_from: int | None = Query(
-        None, ge=1000, le=9999, description="keep documents of this year or later", examples=[2010]
-    ),
-    year_to: int | None = Query(
-        None, ge=1000, le=9999, description="keep documents of this year or earlier", examples=[2020]
-    ),
-    doc_type: list[str] | None = Query(
-        None, alias="type", description="document type to keep (repeatable), e.g. `meeting record`",
+    )],
+    k: Annotated[int, Query(ge=1, description="number of hits (1 to 100)", examples=[10])] = 10,
+    mode: Annotated[
+        Mode | None, Query(description="ranking: `dense`, `bm25` or `hybrid` (the server default when absent)")
+    ] = None,
+    year_from: Annotated[
+        int | None, Query(ge=1000, le=9999, description="keep documents of this year or later", examples=[2010])
+    ] = None,
+    year_to: Annotated[
+        int | None, Query(ge=1000, le=9999, description="keep documents of this year or earlier", examples=[2020])
+    ] = None,
+    doc_type: Annotated[list[str] | None, Query(
+        alias="type", description="document type to keep (repeatable), e.g. `meeting record`",
         examples=[["meeting record"]],
-    ),
-    source: list[str] | None = Query(None, description="keep documents whose source URL contains this (repeatable)"),
-    lang: list[str] | None = Query(None, description="keep documents in this language, e.g. `fr` (repeatable)"),
-    kind: list[Kind] | None = Query(None, description="keep passages of this kind (repeatable)"),
-    group: bool = Query(False, description="keep only the best passage of each document"),
-    facets: list[str] | None = Query(
-        None, description="count the matching documents per value of this facet (repeatable): year, doc_type, "
+    )] = None,
+    source: Annotated[
+        list[str] | None, Query(description="keep documents whose source URL contains this (repeatable)")
+    ] = None,
+    lang: Annotated[
+        list[str] | None, Query(description="keep documents in this language, e.g. `fr` (repeatable)")
+    ] = None,
+    kind: Annotated[list[Kind] | None, Query(description="keep passages of this kind (repeatable)")] = None,
+    group: Annotated[bool, Query(description="keep only the best passage of each document")] = False,
+    facets: Annotated[list[str] | None, Query(
+        description="count the matching documents per value of this facet (repeatable): year, doc_type, "
         "language, country, organisation, theme, or one a record mapping declares", examples=[["country"]],
-    ),
-    where: list[str] | None = Query(
-        None, description="keep documents with this facet value, `FACET=VALUE` (repeatable; any value of a "
+    )] = None,
+    where: Annotated[list[str] | None, Query(
+        description="keep documents with this facet value, `FACET=VALUE` (repeatable; any value of a "
         "facet, every facet)", examples=[["country=Philippines"]],
-    ),
-    collapse: bool | None = Query(
-        None, description="show a passage repeated in several documents once, with `also_in` (default: on)"
-    ),
-    engine: Engine = Depends(get_engine),
-    view: IndexView = Depends(get_view),
+    )] = None,
+    collapse: Annotated[bool | None, Query(
+        description="show a passage repeated in several documents once, with `also_in` (default: on)"
+    )] = None,
 ) -> SearchResponse:
     settings = engine.settings
     check_params(request, PARAMS)
@@ -107,7 +106,7 @@ def search(
     else:
         hits = engine.search(q, k, mode, filters, group, collapse)
     took = (time.perf_counter() - started) * 1000
-    view = view_covering(request, engine, view, (h.doc_id for h in hits))
+    view = view_covering(views, engine, view, (h.doc_id for h in hits))
     return SearchResponse(
         query=q,
         mode=mode or settings.mode,

@@ -10,9 +10,9 @@ the code version or the data change, so an index knows when its stored mentions 
 
 from __future__ import annotations
 
+from ..records import ROLES
 from .extract import canonical_actor, extract_mentions
 from .gazetteer import CIVIL_SOCIETY, GOVERNMENT, INTERNATIONAL, TYPES, data_fingerprint
-from .roles import ROLES
 
 GOVERNMENT = GOVERNMENT  # "government"
 INTERNATIONAL = INTERNATIONAL  # "international organisation"

@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ..records import Mention
-
-CHAIR, CO_CHAIR, HOST, DONOR = "chair", "co-chair", "host", "donor"
-IMPLEMENTING_PARTNER, TEAM_MEMBER = "implementing partner", "team member"
-ROLES = (CHAIR, CO_CHAIR, HOST, DONOR, IMPLEMENTING_PARTNER, TEAM_MEMBER)
+from ..records import CHAIR, CO_CHAIR, DONOR, HOST, IMPLEMENTING_PARTNER, TEAM_MEMBER, Mention
 
 FORWARD_REACH = 60
 _LISTING = r"\s*(?::|were|was|is|are|include[sd]?|including|being|such\s+as)"

@@ -144,7 +144,7 @@ def drop_running_lines(pages: list[list[str]]) -> None:
                 lines[i] = ""
 
 
-def _page_text(page) -> tuple[str, list[float]]:  # noqa: ANN001 - a pypdf PageObject
+def _page_text(page) -> tuple[str, list[float]]:
     """The page's text and, per line, the font size (in points) most of its characters are set in."""
     lines: list[Counter[float]] = [Counter()]
 

@@ -3,10 +3,10 @@ partners requests, against a server on 127.0.0.1. Records requests/s, latency pe
 and errors as JSON (and, with --md, a short Markdown table).
 
     # against a running server
-    python -m gfmd_search_api.loadtest --url http://127.0.0.1:8000 --out benchmarks/results/load.json
+    python benchmarks/load_bench.py --url http://127.0.0.1:8000 --out benchmarks/results/load.json
 
     # or let it start `gfmd-search serve` on a free port over an index, and stop it afterwards
-    python -m gfmd_search_api.loadtest --index index --clients 20 --duration 60 \
+    python benchmarks/load_bench.py --index index --clients 20 --duration 60 \
         --out benchmarks/results/load.json --md benchmarks/results/load.md
 
 Each client is a coroutine sending one request at a time (closed loop) over a shared httpx
@@ -34,7 +34,10 @@ from typing import Any
 
 import httpx
 
+from gfmd_search_eval.markdown import markdown_table
+
 REPO = Path(__file__).resolve().parents[1]
+LATENCY_COLUMNS = ("p50", "p90", "p99", "max")
 QUERY_FILE = REPO / "eval" / "queries" / "gfmd-sample" / "queries.jsonl"
 FALLBACK_QUERIES = [
     "what has GFMD said about skills partnerships?",
@@ -157,7 +160,7 @@ async def run_load(url: str, clients: int, duration: float, share: float, warmup
     measured = [s for s in run.samples if s.started < until]
     elapsed = end - warm_until
     result = {
-        "tool": "gfmd_search_api.loadtest (async httpx, closed loop)",
+        "tool": "benchmarks/load_bench.py (async httpx, closed loop)",
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "target": url,
         "clients": clients,
@@ -194,7 +197,7 @@ def start_server(index: Path, corpus: Path | None, port: int) -> subprocess.Pope
     env = dict(os.environ)
     if corpus is not None:
         env["GFMD_SEARCH_CORPUS_ROOT"] = str(corpus)
-    cmd = [sys.executable, "-m", "gfmd_search", "serve", "--index", str(index), "--host", "127.0.0.1",
+    cmd = [sys.executable, "-m", "gfmd_search_cli", "serve", "--index", str(index), "--host", "127.0.0.1",
            "--port", str(port)]
     log = tempfile.TemporaryFile()  # not a pipe: uvicorn's access log would fill it and stall the server
     server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -218,10 +221,10 @@ def wait_ready(url: str, server: subprocess.Popen | None, timeout: float = 180) 
 
 
 def markdown(r: dict[str, Any]) -> str:
-    def row(name: str, s: dict[str, Any]) -> str:
+    def row(name: str, s: dict[str, Any]) -> list[object]:
         lat = s["latency_ms"]
-        return (f"| {name} | {s['requests']:,} | {s['requests_per_s']:.1f} | {lat['p50']:.0f} | {lat['p90']:.0f} | "
-                f"{lat['p99']:.0f} | {lat['max']:.0f} | {s['errors']} |")
+        return [name, f"{s['requests']:,}", f"{s['requests_per_s']:.1f}", *(f"{lat[p]:.0f}" for p in LATENCY_COLUMNS),
+                s["errors"]]
 
     lines = [
         "# Load test of the HTTP API",
@@ -234,15 +237,14 @@ def markdown(r: dict[str, Any]) -> str:
         f"{r['machine']['platform']}; the load client runs on the same machine "
         f"(1-minute load average {r['machine']['load_avg_1m_before']} before the run).",
         "",
-        "| requests | count | req/s | p50 ms | p90 ms | p99 ms | max ms | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-        row("all", r),
-        row("search", r["by_kind"]["search"]),
-        row("partners", r["by_kind"]["partners"]),
+        *markdown_table(
+            ["requests", "count", "req/s", *(f"{p} ms" for p in LATENCY_COLUMNS), "errors"],
+            [row("all", r), row("search", r["by_kind"]["search"]), row("partners", r["by_kind"]["partners"])],
+        ),
         "",
         f"Errors: {r['errors']} of {r['requests']:,} (goal: 0).",
         "",
-        "Reproduce: `python -m gfmd_search_api.loadtest --index index --clients 20 --duration 60 "
+        "Reproduce: `python benchmarks/load_bench.py --index index --clients 20 --duration 60 "
         "--out benchmarks/results/load.json --md benchmarks/results/load.md` (after `gfmd-search ingest corpus`).",
         "",
     ]
@@ -250,7 +252,7 @@ def markdown(r: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m gfmd_search_api.loadtest", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python benchmarks/load_bench.py", description=__doc__.split("\n\n")[0])
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--url", help="a running server, e.g. http://127.0.0.1:8000")
     where.add_argument("--index", type=Path, help="start `gfmd-search serve --index INDEX` on a free port")

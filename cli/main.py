@@ -1,4 +1,8 @@
-"""The `gfmd-search` command line: a thin layer over `Engine`."""
+"""The `gfmd-search` command line: a thin layer over `Engine`.
+
+The core commands are defined here; the evaluation commands come from `gfmd_search_eval.commands`
+and `serve` runs `gfmd_search_api`, whose third-party modules are the `[eval]` and `[api]` extras.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,23 @@ import logging
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .config import FUSIONS, MODES, ConfigError, load_settings
-from .embedding import EmbeddingError
-from .facets import parse_where
-from .records import KINDS, Filters, IngestReport
-from .search import SearchError
-from .store import StoreError
+from gfmd_search.config import FUSIONS, MODES, ConfigError, load_settings
+from gfmd_search.embedding import EmbeddingError
+from gfmd_search.facets import parse_where
+from gfmd_search.records import KINDS, Filters, IngestReport
+from gfmd_search.search import SearchError
+from gfmd_search.store import StoreError
+
+if TYPE_CHECKING:
+    from gfmd_search.app import Engine
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
 FACET_VALUES_SHOWN = 15
+
+#: The extra that brings each front end's third-party modules.
+EXTRAS = {"fastapi": "api", "uvicorn": "api", "ranx": "eval", "matplotlib": "eval"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,13 +41,20 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, StoreError, SearchError, EmbeddingError, ValueError) as exc:
         print(f"gfmd-search: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except ModuleNotFoundError as exc:
+        extra = EXTRAS.get((exc.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        print(f"gfmd-search: error: this command needs the [{extra}] extra: pip install 'gfmd-search[{extra}]' "
+              f"({exc})", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("gfmd-search: interrupted; the previous index is still live", file=sys.stderr)
         return 130
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gfmd-search", description=__doc__)
+    parser = argparse.ArgumentParser(prog="gfmd-search", description=__doc__.split("\n\n")[0])
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, help="index directory (default: index/)")
     common.add_argument("--config", type=Path, help="TOML config file (default: ./gfmd-search.toml if present)")
@@ -104,8 +121,8 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", action="append", choices=KINDS, help="keep passages of this kind (repeatable)")
 
 
-def _engine(args: argparse.Namespace, **extra: Any):  # noqa: ANN202 - Engine, imported lazily
-    from .app import Engine
+def _engine(args: argparse.Namespace, **extra: Any) -> Engine:
+    from gfmd_search.app import Engine  # imported when a command runs: `--help` stays quick
 
     settings = load_settings(
         args.config, index_dir=args.index, model=args.model, device=args.device, **extra

@@ -1,0 +1,1 @@
+"""The `gfmd-search` command line (installed as `gfmd_search_cli`)."""
