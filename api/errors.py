@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -74,6 +75,15 @@ def _invalid(field: str, message: str) -> JSONResponse:
 
 def _field(loc: tuple | list) -> str:
     return ".".join(str(part) for part in loc) or "request"
+
+
+def _unreadable_body(cause: BaseException | None) -> str:
+    """What is wrong with a body the JSON parser gave up on."""
+    if isinstance(cause, RecursionError):
+        return "the JSON body is nested too deeply"
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        return f"a number in the JSON body has more than {sys.get_int_max_str_digits():,} digits"
+    return "the request body could not be read: send UTF-8 encoded JSON"
 
 
 def _message(error: dict[str, Any]) -> str:
@@ -154,7 +164,7 @@ def add_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no endpoint at {request.url.path}; see /openapi.json or the API page at /api"
         elif exc.status_code == 400 and detail == "There was an error parsing the body":
-            detail = "the request body could not be read: send UTF-8 encoded JSON"
+            detail = _unreadable_body(exc.__cause__)
         elif exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}"
         return error(exc.status_code, detail, headers=getattr(exc, "headers", None))

@@ -16,8 +16,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from gfmd_search.app import Engine
+from gfmd_search.config import Settings
 from gfmd_search.embedding import EmbeddingError
 from gfmd_search.store import StoreError
 
@@ -56,9 +58,15 @@ TAGS = [
     {"name": "admin", "description": "index changes (token needed; off without one)"},
 ]
 
+#: Host names every server answers to; `--host` and the setting `allowed_hosts` add more.
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
-def create_app(engine: Engine, *, warm_up: bool = True, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    """The HTTP app over one engine (loaded once, shared by every request)."""
+
+def create_app(
+    engine: Engine, *, host: str | None = None, warm_up: bool = True, max_body_bytes: int = MAX_BODY_BYTES
+) -> FastAPI:
+    """The HTTP app over one engine (loaded once, shared by every request); it answers only
+    requests whose Host header names this machine, `host` or the setting `allowed_hosts`."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -84,8 +92,16 @@ def create_app(engine: Engine, *, warm_up: bool = True, max_body_bytes: int = MA
         app.include_router(router)
     app.mount("/static", page.static_files(), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(engine.settings, host), www_redirect=False)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def allowed_hosts(settings: Settings, host: str | None = None) -> list[str]:
+    """The Host names answered (others get 400, which stops DNS rebinding); IPv6 literals
+    are also listed in brackets, as a Host header writes them."""
+    names = [*LOCAL_HOSTS, *([host] if host else []), *settings.allowed_hosts]
+    return list(dict.fromkeys(n for name in names for n in ([name, f"[{name}]"] if ":" in name else [name])))
 
 
 def _warm_up(engine: Engine) -> None:

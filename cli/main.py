@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", parents=[common], help="ingest files and folders into the index")
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
+    p.add_argument("--follow-links", action="store_true", help="follow symlinks that lead out of a folder")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=_ingest)
 
@@ -138,7 +139,7 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    report = _engine(args).ingest(args.paths, prune=args.prune)
+    report = _engine(args, follow_links=args.follow_links or None).ingest(args.paths, prune=args.prune)
     return _report(report, args.json)
 
 
@@ -224,7 +225,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from gfmd_search_api.main import create_app
 
-    uvicorn.run(create_app(_engine(args)), host=args.host, port=args.port)
+    uvicorn.run(create_app(_engine(args), host=args.host), host=args.host, port=args.port)
     return EXIT_OK
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from .records import BLOCK_SEPARATOR, PAGE_SEPARATOR, Chunk, Document, Page
 
 TokenCounter = Callable[[list[str]], list[int]]
+COUNT_BATCH = 4096  # spans tokenized at once, so the word pieces of a huge document are never all held
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*\Z)", re.S)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])[\"”’)]*\s+(?=[\"“(]?[A-Z0-9])")
@@ -151,7 +152,11 @@ class Chunker:
                 continue
             for start, end in _sentences(para.group(), para.start()):
                 spans.append((start, end, section, False))
-        counts = self.count_tokens([text[s:e] for s, e, _, _ in spans])
+        counts = [
+            n
+            for i in range(0, len(spans), COUNT_BATCH)
+            for n in self.count_tokens([text[s:e] for s, e, _, _ in spans[i : i + COUNT_BATCH]])
+        ]
         units: list[_Unit] = []
         budgets: dict[str | None, int] = {}
         for (start, end, sec, heading), tokens in zip(spans, counts):

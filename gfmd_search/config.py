@@ -16,10 +16,10 @@ import tomllib
 from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from .records import NO_ROLE, ROLES
 
@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(32, ge=0)
     context_header: bool = True
     max_pages: int = Field(1000, ge=1)
+    max_file_mb: float = Field(50.0, gt=0)  # larger files are skipped with a message: bounds ingest time and memory
+    follow_links: bool = False  # follow symlinks that lead out of an ingested folder (never loops)
     # lexical and search: chosen on SciFact train queries (eval/results/tuning/scifact-train/tuning.md),
     # checked on Cranfield by cross-validation; candidates=1000 also makes search rank exactly as
     # `gfmd-search eval` measures it.
@@ -103,11 +105,20 @@ class Settings(BaseSettings):
     api_token: str | None = None
     max_k: int = Field(100, ge=1)
     max_query_chars: int = Field(2000, ge=1)
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()  # Host names served besides localhost, 127.0.0.1, ::1 and --host
 
     @field_validator("device", "stemmer", "stopwords", "api_token", mode="before")
     @classmethod
     def _none_word(cls, value: Any) -> Any:
         return None if isinstance(value, str) and value.strip().lower() in _NONE_WORDS else value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: Any) -> Any:
+        """`a.example, b.example` (a TOML list works too)."""
+        if isinstance(value, str):
+            return tuple(host.strip() for host in value.split(",") if host.strip())
+        return value
 
     @field_validator("role_weights", mode="before")
     @classmethod

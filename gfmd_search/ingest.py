@@ -27,7 +27,8 @@ from .chunking import Chunker, embedding_text
 from .config import Settings
 from .embedding import Embedder
 from .languages import with_language
-from .loaders import LoadError, find_files, identify, load_document
+from .loaders import LoadError, display_path, find_files, identify, load_document
+from .loaders.metadata import doc_id_for
 from .loaders.records import RECORD_EXTENSIONS, load_records, read_mapping
 from .records import Chunk, Document, IngestReport, Mention, Skipped
 from .store import FORMAT_VERSION, IndexReader, IndexStore, Snapshot, StoreError
@@ -78,18 +79,19 @@ class Ingestor:
     def ingest_paths(self, paths: Iterable[Path], prune: bool = False, progress: bool = True) -> IngestReport:
         """Ingest files and folders; with `prune`, drop documents whose files are gone."""
         report = IngestReport()
-        files: list[tuple[Path, Path]] = []
+        files: dict[Path, tuple[Path, Path]] = {}  # by resolved path: a file given twice is taken once
         for arg in map(Path, paths):
-            found, problems = find_files([arg])
+            found, problems = find_files([arg], self.settings.follow_links)
             root = arg if arg.is_dir() else arg.parent
-            files.extend((f, root) for f in found)
-            report.skipped.extend(Skipped(str(p), reason) for p, reason in problems)
-        record_files = [path for path, _ in files if path.suffix.lower() in RECORD_EXTENSIONS]
-        files = [(path, root) for path, root in files if path.suffix.lower() not in RECORD_EXTENSIONS]
+            for f in found:
+                files.setdefault(f.resolve(), (f, root))
+            report.skipped.extend(Skipped(display_path(p), reason) for p, reason in problems)
+        record_files = [path for path, _ in files.values() if path.suffix.lower() in RECORD_EXTENSIONS]
+        documents = [(path, root) for path, root in files.values() if path.suffix.lower() not in RECORD_EXTENSIONS]
         with self.store.writing():
             previous = _Previous(self._open_compatible())
             records, kept = self._changed_records(record_files, previous, report)
-            todo = self._changed(files, previous, report)
+            todo = self._changed(documents, previous, report)
             gone = [d["doc_id"] for d in previous.rows if prune and d["path"] and not Path(d["path"]).exists()]
             gone += [
                 d["doc_id"] for d in previous.rows
@@ -176,34 +178,42 @@ class Ingestor:
 
     def _changed(
         self, files: list[tuple[Path, Path]], previous: _Previous, report: IngestReport
-    ) -> list[tuple[Path, Path]]:
-        """The files that are new or changed; unchanged ones and id clashes go to the report."""
+    ) -> list[tuple[Path, Path, str]]:
+        """The (path, root, doc_id) of files that are new or changed; unchanged ones and id
+        clashes go to the report. A file already in the index keeps its id unless its sidecar
+        names another, so ingesting it from another root never stores it twice."""
         known = {d["path"]: d for d in previous.rows}
         owners = {d["doc_id"]: d["path"] for d in previous.rows}
         todo = []
         for path, root in files:
             resolved = str(path.resolve())
             try:
-                doc_id, content_hash = identify(path, root)
+                doc_id, content_hash = identify(path, root, self._max_bytes)
             except LoadError as exc:
                 report.skipped.append(Skipped(exc.path, exc.reason))
                 continue
+            before = known.get(resolved)
+            if before and doc_id == doc_id_for(path, root):
+                doc_id = before["doc_id"]
             owner = owners.setdefault(doc_id, resolved)
             if owner != resolved and Path(owner).exists():
                 reason = f"document id {doc_id!r} is already used by {owner}; give one an \"id\" in its .meta.json"
                 report.skipped.append(Skipped(str(path), reason))
                 continue
             owners[doc_id] = resolved
-            before = known.get(resolved)
             if before and before["content_hash"] == content_hash and before["doc_id"] == doc_id:
                 report.unchanged.append(doc_id)
             else:
-                todo.append((path, root))
+                todo.append((path, root, doc_id))
         return todo
 
-    def _load(self, todo: list[tuple[Path, Path]], report: IngestReport) -> Iterator[Document]:
+    @property
+    def _max_bytes(self) -> int:
+        return int(self.settings.max_file_mb * 1_000_000)
+
+    def _load(self, todo: list[tuple[Path, Path, str]], report: IngestReport) -> Iterator[Document]:
         """Parsed documents in order; several files are parsed ahead in a worker process."""
-        jobs = [(path, root, self.settings.max_pages) for path, root in todo]
+        jobs = [(path, root, doc_id, self.settings.max_pages, self._max_bytes) for path, root, doc_id in todo]
         if len(jobs) < 2:
             results: Iterable[Document | Skipped] = map(_load_one, jobs)
             yield from _documents(results, report)
@@ -217,7 +227,10 @@ class Ingestor:
     ) -> None:
         """Write a version holding the old documents not replaced or gone, plus the fresh ones."""
         new = self._embed(fresh, previous, report, progress)
-        replaced = {d.doc_id for d in new.documents} | set(gone)
+        # one document file is one document (a records file holds many): a new id replaces the old one
+        new_paths = {d.path for d in new.documents if d.path and Path(d.path).suffix.lower() not in RECORD_EXTENSIONS}
+        renamed = {d["doc_id"] for d in previous.rows if d["path"] in new_paths} - {d.doc_id for d in new.documents}
+        replaced = {d.doc_id for d in new.documents} | set(gone) | renamed
         old_ids = {d["doc_id"] for d in previous.rows}
         lexical_changed = previous.reader is not None and any(
             previous.setting(k) != getattr(self.settings, k) for k in LEXICAL_SETTINGS
@@ -250,7 +263,7 @@ class Ingestor:
             )
         )
         report.ingested.extend(d.doc_id for d in new.documents)
-        report.removed.extend(sorted(set(gone) & old_ids))
+        report.removed.extend(sorted((set(gone) | renamed) & old_ids))
         report.chunks_embedded += new.embedded
         report.chunks_reused += len(new.chunks) - new.embedded
 
@@ -291,8 +304,8 @@ class Ingestor:
                 else:
                     pending.append((len(chunks), embedding_text(doc, chunk, self.settings.context_header)))
                 chunks.append(chunk)
-            if len(pending) >= ENCODE_GROUP:
-                flush()
+                if len(pending) >= ENCODE_GROUP:  # a big document is embedded group by group
+                    flush()
         if pending:
             flush()
         bar.close()
@@ -322,11 +335,11 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _load_one(job: tuple[Path, Path, int]) -> Document | Skipped:
-    """Parse one file (runs in the worker process); errors come back as Skipped."""
-    path, root, max_pages = job
+def _load_one(job: tuple[Path, Path, str, int, int]) -> Document | Skipped:
+    """Parse one file (runs in the worker process) into the document `doc_id`; errors come back as Skipped."""
+    path, root, doc_id, max_pages, max_bytes = job
     try:
-        return load_document(path, root, max_pages=max_pages)
+        return replace(load_document(path, root, max_pages, max_bytes), doc_id=doc_id)
     except LoadError as exc:
         return Skipped(exc.path, exc.reason)
 

@@ -117,13 +117,13 @@ class IndexStore:
             except BlockingIOError:
                 raise IndexLocked(f"{self.root} is being written by another process") from None
             try:
+                self._clean_partial()
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def write(self, snap: Snapshot) -> Path:
-        """Build a new version from the snapshot, then swap it in atomically."""
-        self._clean_partial()
+        """Build a new version from the snapshot, then swap it in atomically (inside `writing`)."""
         name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         building = self.root / f".building-{name}"
         building.mkdir(parents=True)
@@ -138,7 +138,8 @@ class IndexStore:
         LexicalIndex.build(snap.lexical_texts, analyzer, settings["bm25_k1"], settings["bm25_b"], languages).save(
             building / "lexical"
         )
-        (building / "manifest.json").write_text(json.dumps(snap.manifest, indent=2))
+        manifest = {**snap.manifest, "sequence": max(map(_sequence, self._versions()), default=0) + 1}
+        (building / "manifest.json").write_text(json.dumps(manifest, indent=2))
         _fsync_tree(building)
         final = self.root / name
         os.rename(building, final)
@@ -150,12 +151,19 @@ class IndexStore:
         return final
 
     def _clean_partial(self) -> None:
+        """Remove what a crashed writer left: half-built versions and temporary `current` links."""
         for leftover in self.root.glob(".building-*"):
             shutil.rmtree(leftover, ignore_errors=True)
+        for link in self.root.glob(f".{CURRENT}-*"):
+            link.unlink(missing_ok=True)
+
+    def _versions(self) -> list[Path]:
+        return [p for p in self.root.glob("v-*") if p.is_dir()]
 
     def _prune_versions(self, keep: Path) -> None:
-        """Drop old versions, keeping the newest few for readers still using them."""
-        versions = sorted(p for p in self.root.glob("v-*") if p.is_dir())
+        """Drop old versions, keeping the newest few (by the manifest's write counter, not by
+        names built from the clock) for readers still using them."""
+        versions = sorted(self._versions(), key=lambda p: (_sequence(p), p.name))
         for old in versions[:-KEEP_VERSIONS]:
             if old != keep:
                 shutil.rmtree(old, ignore_errors=True)
@@ -371,9 +379,20 @@ def _write_facets(db: sqlite3.Connection, rows: list[FacetRow]) -> None:
     db.executemany("INSERT INTO facets VALUES (?,?,?,?)", rows)
 
 
+def _sequence(version: Path) -> int:
+    """The write counter of a version (0 for versions written before there was one)."""
+    try:
+        return int(json.loads((version / "manifest.json").read_text()).get("sequence", 0))
+    except (OSError, ValueError):
+        return 0
+
+
 def _fsync_tree(folder: Path) -> None:
+    """fsync every file and folder under `folder`, then `folder` itself."""
     for path in folder.rglob("*"):
-        if path.is_file():
+        if path.is_dir():
+            _fsync_dir(path)
+        elif path.is_file():
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
     _fsync_dir(folder)

@@ -29,8 +29,8 @@ added beyond the fields of the facts; records marked ``"uncertain": true``
 are kept and marked "(uncertain)" in the text.
 
 The output is deterministic: same inputs, same bytes (reportlab runs in
-invariant mode, the PDF dates come from the meeting year).  Only the
-standard library and reportlab are used.
+invariant mode, the PDF dates come from the meeting year).  It uses the
+standard library, reportlab, and gfmd-search's own ``slugify`` for ids.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ import json
 import os
 import re
 import sys
-import unicodedata
 from pathlib import Path
+
+from gfmd_search.loaders.metadata import slugify
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,12 +108,6 @@ PRACTICE_GROUPS = [
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def slugify(text: str) -> str:
-    """ASCII, lower-case, hyphen-separated."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def join_names(names: list[str]) -> str:

@@ -13,12 +13,13 @@ from fastapi.testclient import TestClient
 from conftest import CORPUS, make_engine
 from gfmd_search_api.main import create_app
 
+LOCAL = "http://localhost"  # the app answers only local Host names (not TestClient's "testserver")
 STATIC = Path(__file__).resolve().parents[1] / "api" / "static"
 
 
 @pytest.fixture(scope="module")
 def client(sample_engine) -> TestClient:
-    with TestClient(create_app(sample_engine, warm_up=False)) as c:
+    with TestClient(create_app(sample_engine, warm_up=False), base_url=LOCAL) as c:
         yield c
 
 
@@ -46,7 +47,7 @@ def test_health(client, sample_engine):
 
 
 def test_health_and_search_without_an_index_answer_503(tmp_path, embedder):
-    c = TestClient(create_app(make_engine(tmp_path / "none", embedder), warm_up=False))
+    c = TestClient(create_app(make_engine(tmp_path / "none", embedder), warm_up=False), base_url=LOCAL)
     r = c.get("/health")
     assert r.status_code == 503
     assert r.json()["status"] == "unavailable" and "ingest" in r.json()["detail"]
@@ -273,7 +274,7 @@ def jail(tmp_path, embedder):
     os.symlink("../../secret.txt", root / "sub" / "relative-escape.txt")
     os.symlink(root / "sub" / "doc.txt", root / "inside-link.txt")
     engine = make_engine(tmp_path / "no-index", embedder, corpus_root=root)
-    return TestClient(create_app(engine, warm_up=False))
+    return TestClient(create_app(engine, warm_up=False), base_url=LOCAL)
 
 
 @pytest.mark.parametrize(
@@ -325,7 +326,7 @@ def test_raw_dot_dot_paths_never_escape(jail):
         scope = {
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-            "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1), "server": ("testserver", 80),
+            "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 1), "server": ("localhost", 80),
         }
         await app(scope, receive, send)
         return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
@@ -397,7 +398,7 @@ def test_admin_is_off_without_a_configured_token(client):
 @pytest.fixture(scope="module")
 def admin_client(sample_index, embedder):
     engine = make_engine(sample_index, embedder, api_token="s3cret-token")
-    return TestClient(create_app(engine, warm_up=False))
+    return TestClient(create_app(engine, warm_up=False), base_url=LOCAL)
 
 
 def test_admin_needs_the_token(admin_client):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
@@ -10,9 +11,11 @@ from gfmd_search.store import StoreError
 
 from ..checks import check_list
 from ..deps import EngineDep, require_token
-from ..errors import BODY_RESPONSES, UNAVAILABLE_RESPONSES, response
+from ..errors import BODY_RESPONSES, UNAVAILABLE_RESPONSES, ApiError, response
 from ..files import corpus_root, resolve_corpus_path
 from ..models import IngestRequest, IngestResponse, ReloadResponse
+
+log = logging.getLogger("gfmd_search_api")
 
 router = APIRouter(
     prefix="/admin",
@@ -39,19 +42,28 @@ WHOLE_ROOT = IngestRequest()
         403: response("wrong token, or a path leads outside the corpus root"),
         409: response("another ingest is writing the index"),
         422: response("invalid body"),
+        503: response("the ingest failed on the server; the old index stays live"),
     },
     summary="Ingest files of the corpus root",
     description=(
         "Ingests files or folders given relative to the corpus root (the whole root when `paths` is absent) "
         "into a new index version, swapped in atomically: requests in flight finish on the old version, "
-        "later ones see the new one. Needs `Authorization: Bearer <api_token>`."
+        "later ones see the new one. Files that cannot be ingested are listed in `skipped` with the reason. "
+        "Needs `Authorization: Bearer <api_token>`."
     ),
 )
 def ingest(engine: EngineDep, body: Annotated[IngestRequest, Body()] = WHOLE_ROOT):
     settings = engine.settings
     given = check_list(body.paths, "body.paths")
     paths = [resolve_corpus_path(p, settings) for p in given] if given else [corpus_root(settings)]
-    report = engine.ingest(paths, prune=body.prune, progress=False)  # IndexLocked (another writer): 409
+    try:
+        report = engine.ingest(paths, prune=body.prune, progress=False)
+    except StoreError:  # IndexLocked (another writer): 409; no usable index: 503
+        raise
+    except Exception as exc:  # a fault of the server, never of the request: logged, answered 503
+        log.exception("ingest of %s failed", paths)
+        detail = f"the ingest failed on the server ({exc}); the previous index version is still live"
+        raise ApiError(503, detail) from None
     try:
         live = engine.version().name
     except StoreError:  # nothing has been ingested yet

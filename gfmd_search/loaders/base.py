@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +15,8 @@ class LoadError(Exception):
     """A file that cannot be loaded; `reason` says why in words a user can act on."""
 
     def __init__(self, path: Path | str, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path = str(path)
+        self.path = display_path(path)
+        super().__init__(f"{self.path}: {reason}")
         self.reason = reason
 
 
@@ -28,9 +29,18 @@ class Extracted:
     year: int | None = None
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, with OS errors turned into LoadError."""
+def display_path(path: Path | str) -> str:
+    """A path as printable UTF-8 text: bytes of a file name that are not UTF-8 show as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """The file's bytes, with OS errors and files over `max_bytes` turned into LoadError."""
     try:
+        if max_bytes is not None and (size := path.stat().st_size) > max_bytes:
+            raise LoadError(
+                path, f"file is {size / 1e6:,.1f} MB, over the limit of {max_bytes / 1e6:g} MB (setting max_file_mb)"
+            )
         return path.read_bytes()
     except FileNotFoundError:
         raise LoadError(path, "no such file") from None

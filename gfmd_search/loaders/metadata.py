@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -79,10 +80,13 @@ def read_sidecar(path: Path) -> tuple[dict[str, Any], bytes]:
     return meta, data
 
 
-def identify(path: Path, root: Path | None = None) -> tuple[str, str]:
+def identify(path: Path, root: Path | None = None, max_bytes: int | None = None) -> tuple[str, str]:
     """A file's (doc_id, content_hash) without parsing it: cheap change detection."""
     meta, sidecar = read_sidecar(path)
-    return meta.get("id") or doc_id_for(path, root), content_hash(read_bytes(path), sidecar)
+    data = read_bytes(path, max_bytes)
+    if not data:
+        raise LoadError(path, "empty file")
+    return meta.get("id") or doc_id_for(path, root), content_hash(data, sidecar)
 
 
 def content_hash(data: bytes, sidecar: bytes) -> str:
@@ -114,16 +118,30 @@ def build_document(path: Path, root: Path | None, extracted: Extracted, meta: di
 
 
 def doc_id_for(path: Path, root: Path | None = None) -> str:
-    """Slug of the path under `root` without extension, folders joined by "--"."""
+    """Slug of the path under `root` without extension, folders joined by "--"; a name
+    without letters or digits is replaced by a short hash of it, so distinct names stay distinct."""
     relative = _relative(path, root)
     parts = relative.with_suffix("").parts if relative else (path.stem,)
-    return "--".join(filter(None, map(slugify, parts))) or "untitled"
+    return "--".join(slugify(part) or hashlib.sha256(os.fsencode(part)).hexdigest()[:10] for part in parts)
 
 
 def slugify(text: str) -> str:
-    """ASCII, lowercase, [a-z0-9] runs joined by single hyphens."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """Lowercase letters and digits of any script, other runs turned into single hyphens;
+    accents on Latin letters are dropped ("Côte d'Ivoire" -> "cote-d-ivoire", "日本" -> "日本")."""
+    kept: list[str] = []
+    base = ""
+    for char in unicodedata.normalize("NFKD", text.lower()):
+        kind = unicodedata.category(char)[0]
+        if kind == "M":  # a combining mark: an accent on a Latin letter goes, other scripts keep theirs
+            if not base.isascii():
+                kept.append(char)
+        elif kind in "LN":
+            kept.append(char)
+            base = char
+        else:
+            kept.append("-")
+            base = ""
+    return re.sub(r"-+", "-", unicodedata.normalize("NFC", "".join(kept))).strip("-")
 
 
 def meaningful_title(title: str | None, path: Path) -> str | None:
@@ -177,12 +195,15 @@ def title_from_text(text: str) -> str | None:
 
 
 def _relative(path: Path, root: Path | None) -> Path | None:
+    """The path under `root` as walked (a symlink is named by where it lies), else as resolved."""
     if root is None:
         return None
-    try:
-        return path.resolve().relative_to(Path(root).resolve())
-    except ValueError:
-        return None
+    for inner, outer in ((os.path.abspath(path), os.path.abspath(root)), (path.resolve(), Path(root).resolve())):
+        try:
+            return Path(inner).relative_to(outer)
+        except ValueError:
+            continue
+    return None
 
 
 def _sidecar_year(value: Any, sidecar: Path) -> int | None:
