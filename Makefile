@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 QUERY ?= what has GFMD said about skills partnerships?
 INITIATIVE ?= a skills partnership for nurses between a country of origin and a destination country
 
-.PHONY: install demo serve lint test test-all bench eval-scifact eval-cranfield eval-sample clean
+.PHONY: install demo serve lint test test-all bench eval-scifact eval-cranfield eval-sample eval-citations clean
 
 install: $(VENV)/.installed
 
@@ -43,6 +43,9 @@ eval-sample: install
 
 eval-scifact: install
 	$(BIN)/gfmd-search eval ../shared/data/scifact --out eval/results/scifact
+
+eval-citations: install
+	$(BIN)/python -m gfmd_search_eval.citations ../shared/data/iom-pdfs --out eval/results/citations
 
 eval-cranfield: install
 	$(BIN)/gfmd-search eval ../shared/data/cranfield --out eval/results/cranfield

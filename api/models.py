@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gfmd_search.config import Mode
 
+Kind = Literal["body", "note", "table"]
+
 _SNIPPET = (
     "…the <mark>skills</mark> <mark>partnerships</mark> between countries of origin and destination "
     "that train workers before they migrate…"
@@ -38,6 +40,14 @@ class ErrorResponse(BaseModel):
     )
 
 
+class AlsoIn(BaseModel):
+    """A near-duplicate of a hit, shown once under the best of them."""
+
+    doc_id: str
+    title: str
+    page: int
+
+
 class HitModel(BaseModel):
     """One passage found: the CLI's JSON hit, plus `file_url`."""
 
@@ -45,7 +55,7 @@ class HitModel(BaseModel):
     chunk_id: int = Field(description="passage (chunk row) identifier in the live index version")
     title: str
     year: int | None
-    page: int = Field(description="first page of the passage (1-based physical page)")
+    page: int = Field(description="page of the text the snippet shows (1-based physical page)")
     page_end: int = Field(description="last page of the passage")
     section: str | None = Field(description="heading the passage sits under, when known")
     score: float = Field(description="ranking score (comparable within one answer only)")
@@ -53,6 +63,12 @@ class HitModel(BaseModel):
     source: str | None = Field(description="where the document was published (URL), when known")
     doc_type: str | None = Field(description="document type, e.g. `meeting record`")
     text: str = Field(description="the passage's full text (plain text, not escaped)")
+    kind: str = Field("body", description="`body`, `note` (a page's footnotes) or `table` (table and chart text)")
+    note: str | None = Field(None, description="for a note passage, the number of the note the snippet shows")
+    language: str | None = Field(None, description="the document's language (ISO 639-1)")
+    also_in: list[AlsoIn] = Field(
+        default_factory=list, description="other documents carrying nearly the same passage (collapsed)"
+    )
     file_url: str | None = Field(
         None, description="link to the source file served by this app, at the passage's page for PDFs"
     )
@@ -93,6 +109,8 @@ class FiltersModel(BaseModel):
     types: list[str] | None = Field(None, description="document types kept")
     sources: list[str] | None = Field(None, description="kept documents whose source contains one of these")
     where: dict[str, list[str]] | None = Field(None, description="facet filters: any of the values of each facet")
+    languages: list[str] | None = Field(None, description="document languages kept")
+    kinds: list[str] | None = Field(None, description="passage kinds kept")
 
 
 class FacetCountModel(BaseModel):

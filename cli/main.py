@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from gfmd_search.config import FUSIONS, MODES, ConfigError, load_settings
 from gfmd_search.embedding import EmbeddingError
 from gfmd_search.facets import parse_where
-from gfmd_search.records import Filters, IngestReport
+from gfmd_search.records import KINDS, Filters, IngestReport
 from gfmd_search.search import SearchError
 from gfmd_search.store import StoreError
 
@@ -78,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     _filter_args(p)
     p.add_argument("--group", action="store_true", help="best passage per document")
     p.add_argument("--facet", action="append", help="count matching documents per value of this facet (repeatable)")
+    p.add_argument("--no-collapse", dest="collapse", action="store_false", default=None,
+                   help="show passages repeated in several documents each time, not once with 'also in'")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_search)
 
@@ -152,6 +154,8 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", action="append", help="keep documents whose source contains this (repeatable)")
     p.add_argument("--where", action="append", metavar="FACET=VALUE",
                    help="keep documents with this facet value, e.g. country=Philippines (repeatable)")
+    p.add_argument("--lang", action="append", help="keep documents in this language, e.g. fr (repeatable)")
+    p.add_argument("--kind", action="append", choices=KINDS, help="keep passages of this kind (repeatable)")
 
 
 def _engine(args: argparse.Namespace, **extra: Any) -> Engine:
@@ -164,7 +168,10 @@ def _engine(args: argparse.Namespace, **extra: Any) -> Engine:
 
 
 def _filters(args: argparse.Namespace) -> Filters:
-    return Filters(args.year_from, args.year_to, args.doc_type, args.source, where=parse_where(args.where))
+    return Filters(
+        args.year_from, args.year_to, args.doc_type, args.source,
+        where=parse_where(args.where), languages=args.lang, kinds=args.kind,
+    )
 
 
 def _ray_args(p: argparse.ArgumentParser) -> None:
@@ -215,7 +222,7 @@ def _search(args: argparse.Namespace) -> int:
         result = engine.search_faceted(args.query, args.facet, args.k, args.mode, _filters(args), args.group)
         hits = result.hits
     else:
-        hits = engine.search(args.query, args.k, args.mode, _filters(args), args.group)
+        hits = engine.search(args.query, args.k, args.mode, _filters(args), args.group, args.collapse)
     if args.json:
         shown = result.to_dict() if args.facet else [h.to_dict() for h in hits]
         print(json.dumps(shown, indent=2, ensure_ascii=False))
@@ -223,13 +230,14 @@ def _search(args: argparse.Namespace) -> int:
     if not hits:
         print("no results")
     for rank, hit in enumerate(hits, 1):
-        where = f"p. {hit.page}" + (f"–{hit.page_end}" if hit.page_end != hit.page else "")
-        print(f"{rank:>2}. {hit.title} ({hit.year or 'n.d.'}), {where}  [{hit.score:.4f}]")
+        print(f"{rank:>2}. {hit.title} ({hit.year or 'n.d.'}), {hit.citation()}  [{hit.score:.4f}]")
         if hit.section:
             print(f"    § {hit.section}")
         print(f"    {_terminal(hit.snippet)}")
         for facet, values in hit.facets.items():
             print(f"    {facet}: {', '.join(values)}")
+        if hit.also_in:
+            print("    also in: " + "; ".join(f"{a['title']}, p. {a['page']}" for a in hit.also_in))
         print(f"    {hit.source}  ({hit.doc_id})")
     for facet, counts in (result.facets.items() if args.facet else ()):
         print(f"{facet}: " + ", ".join(f"{c.value} ({c.count})" for c in counts[:FACET_VALUES_SHOWN]))

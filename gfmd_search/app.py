@@ -82,10 +82,16 @@ class Engine:
             return self._searcher
 
     def search(
-        self, query: str, k: int = 10, mode: str | None = None, filters: Filters | None = None, group: bool = False
+        self,
+        query: str,
+        k: int = 10,
+        mode: str | None = None,
+        filters: Filters | None = None,
+        group: bool = False,
+        collapse: bool | None = None,
     ) -> list[Hit]:
-        """Top passages for a query."""
-        return self.searcher().search(query, k, mode, filters, group)
+        """Top passages for a query; near-duplicates collapsed unless `collapse` is False."""
+        return self.searcher().search(query, k, mode, filters, group, collapse)
 
     def search_faceted(
         self,
@@ -197,7 +203,17 @@ class Engine:
             "bytes": size,
             "partner_model": self.partner_model.describe(),
             "recommendations": recommendation_stats(recommendation_search.units(reader).units),
+            **_languages(reader.documents(), m["settings"].get("language", "en")),
         }
+
+
+def _languages(documents: list[dict[str, Any]], default: str) -> dict[str, Any]:
+    """Documents per language, and those whose language the detector was unsure of."""
+    counts: dict[str, int] = {}
+    for d in documents:
+        counts[d["language"] or default] = counts.get(d["language"] or default, 0) + 1
+    unsure = [d["doc_id"] for d in documents if not d["language_detected"]]
+    return {"languages": counts, "language_unsure": {"default": default, "documents": unsure}}
 
 
 def _stored_document(row: dict[str, Any]) -> StoredDocument:
@@ -210,5 +226,5 @@ def _stored_document(row: dict[str, Any]) -> StoredDocument:
 def _stored_chunk(row: dict[str, Any]) -> StoredChunk:
     return StoredChunk(
         row["doc_id"], row["ordinal"], row["text"], row["page_start"], row["page_end"], row["section"],
-        row["char_start"], row["char_end"], row["text_hash"], row=row["row"],
+        row["char_start"], row["char_end"], row["text_hash"], row.get("kind") or "body", row=row["row"],
     )

@@ -4,6 +4,9 @@ A document is cut into sections at headings, sections into sentences, and the
 sentences are packed into chunks of at most the token budget, each chunk
 starting with up to `overlap` tokens of the previous chunk's last sentences.
 Chunk text is always a contiguous span of `Document.text`, so offsets are exact.
+A page's footnotes and table runs become chunks of their own (kind `note` or
+`table`), never mixed with body text nor spanning two pages; their offsets are
+into the page's block (its notes, or tables, joined by BLOCK_SEPARATOR).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .records import PAGE_SEPARATOR, Chunk, Document
+from .records import BLOCK_SEPARATOR, PAGE_SEPARATOR, Chunk, Document, Page
 
 TokenCounter = Callable[[list[str]], list[int]]
 COUNT_BATCH = 4096  # spans tokenized at once, so the word pieces of a huge document are never all held
@@ -76,19 +79,61 @@ class Chunker:
         for start, end, section in self._pack(units, budgets):
             first = bisect.bisect_right(page_starts, start) - 1
             last = bisect.bisect_right(page_starts, end - 1) - 1
-            chunk = Chunk(
-                doc_id=doc.doc_id,
-                ordinal=len(chunks),
-                text=text[start:end],
-                page_start=doc.pages[first].number,
-                page_end=doc.pages[last].number,
-                section=section,
-                char_start=start,
-                char_end=end,
+            chunks.append(
+                Chunk(
+                    doc_id=doc.doc_id,
+                    ordinal=len(chunks),
+                    text=text[start:end],
+                    page_start=doc.pages[first].number,
+                    page_end=doc.pages[last].number,
+                    section=section,
+                    char_start=start,
+                    char_end=end,
+                    page_breaks=[p - start for p in page_starts[first + 1 : last + 1]],
+                )
             )
+        for page in doc.pages:
+            for kind, block in (("note", page.notes), ("table", page.tables)):
+                chunks.extend(self._block_chunks(doc, page, kind, block, len(chunks)))
+        for chunk in chunks:
             chunk.text_hash = hashlib.sha256(embedding_text(doc, chunk, self.with_header).encode()).hexdigest()
-            chunks.append(chunk)
         return chunks
+
+    def _block_chunks(self, doc: Document, page: Page, kind: str, block: list[str], ordinal: int) -> list[Chunk]:
+        """One page's notes (or table runs) packed into chunks of their own."""
+        if not block:
+            return []
+        text = BLOCK_SEPARATOR.join(block)
+        budget = self._budget(doc, None)
+        spans, start = [], 0
+        for item in block:
+            spans.append((start, start + len(item)))
+            start += len(item) + len(BLOCK_SEPARATOR)
+        units: list[_Unit] = []
+        for (s, e), tokens in zip(spans, self.count_tokens(block)):
+            if tokens <= budget:
+                units.append(_Unit(s, e, tokens, None, False))
+            else:
+                units.extend(_split_by_words(text, s, e, None, budget, self.count_tokens))
+        packed: list[list[_Unit]] = [[]]
+        for unit in units:
+            if packed[-1] and sum(u.tokens for u in packed[-1]) + unit.tokens > budget:
+                packed.append([])
+            packed[-1].append(unit)
+        return [
+            Chunk(
+                doc_id=doc.doc_id,
+                ordinal=ordinal + i,
+                text=text[group[0].start : group[-1].end],
+                page_start=page.number,
+                page_end=page.number,
+                section=None,
+                char_start=group[0].start,
+                char_end=group[-1].end,
+                kind=kind,
+            )
+            for i, group in enumerate(packed)
+        ]
 
     def _budget(self, doc: Document, section: str | None) -> int:
         if not self.with_header:

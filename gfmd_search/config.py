@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     bm25_b: float = Field(0.5, ge=0, le=1)
     stemmer: str | None = "porter"
     stopwords: str | None = "en"
+    language: str = "en"  # documents whose language the detector is unsure of are taken to be in this one
     # search
     mode: Mode = "hybrid"
     fusion: Fusion = "zscore"
@@ -94,6 +95,7 @@ class Settings(BaseSettings):
     facet_passages: int = Field(100, ge=1)
     # records files: field mappings by file name, for files without a .mapping.toml (README, Records)
     record_mappings: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    collapse_duplicates: bool = True  # show a passage repeated in several documents once, the others in also_in
     # partners: the voting model of partners/voting.py. The best point of a grid on the tune split of the
     # IOM evaluation records (eval/results/partners/tune/tuning.md): MAP 0.610 there, against 0.488
     # for the first guesses (50 passages, c=10, prior 1, no association normalisation, stated roles

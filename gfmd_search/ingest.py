@@ -27,6 +27,7 @@ from . import actors, catalogue, facets, recommendations
 from .chunking import Chunker, embedding_text
 from .config import Settings
 from .embedding import Embedder
+from .languages import with_language
 from .loaders import LoadError, display_path, find_files, identify, load_document
 from .loaders.metadata import doc_id_for
 from .loaders.records import RECORD_EXTENSIONS, load_records, read_mapping
@@ -34,7 +35,7 @@ from .records import Chunk, Document, IngestReport, Mention, Skipped
 from .store import FORMAT_VERSION, IndexReader, IndexStore, Snapshot, StoreError
 
 EMBEDDING_SETTINGS = ("chunk_tokens", "chunk_overlap", "context_header")
-LEXICAL_SETTINGS = ("stemmer", "stopwords", "bm25_k1", "bm25_b")
+LEXICAL_SETTINGS = ("stemmer", "stopwords", "language", "bm25_k1", "bm25_b")
 ENCODE_GROUP = 256  # chunks embedded together while the next files are parsed
 
 
@@ -330,6 +331,7 @@ class Ingestor:
             pending.clear()
 
         for doc in fresh:
+            doc = with_language(doc, self.settings.language)
             found = chunker.chunk(doc)
             if not found:
                 report.skipped.append(Skipped(doc.path or doc.doc_id, "no text left to index"))

@@ -24,6 +24,8 @@ class Page:
     number: int
     text: str
     label: str | None = None
+    notes: list[str] = field(default_factory=list)  # footnotes at the foot of the page, each "239 text"
+    tables: list[str] = field(default_factory=list)  # runs of table and chart lines, kept out of `text`
 
 
 @dataclass
@@ -41,6 +43,8 @@ class Document:
     content_hash: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     facets: dict[str, list[str]] = field(default_factory=dict)  # declared by a record: facet -> values
+    language: str | None = None  # ISO 639-1 code, detected at ingest unless given
+    language_detected: bool = True  # False when the detector was unsure and the default was used
 
     @property
     def text(self) -> str:
@@ -49,6 +53,8 @@ class Document:
 
 
 PAGE_SEPARATOR = "\n\n"
+BLOCK_SEPARATOR = "\n"  # between the notes (or table runs) of a page, the frame of their chunks' offsets
+KINDS = ("body", "note", "table")
 
 
 @dataclass
@@ -64,6 +70,8 @@ class Chunk:
     char_start: int
     char_end: int
     text_hash: str = ""
+    kind: str = "body"  # body: offsets into Document.text; note, table: into the page's joined block
+    page_breaks: list[int] = field(default_factory=list)  # offsets in `text` where each next page begins
 
 
 @dataclass
@@ -95,10 +103,18 @@ class Hit:
     doc_type: str | None
     text: str
     facets: dict[str, list[str]] = field(default_factory=dict)
+    kind: str = "body"
+    note: str | None = None  # the number of the note the snippet shows, for note passages
+    language: str | None = None
+    also_in: list[dict[str, Any]] = field(default_factory=list)  # near-duplicates: doc_id, title, page
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape shared by the CLI and the API."""
         return asdict(self)
+
+    def citation(self) -> str:
+        """Where the snippet is: "p. 73" or "note 239, p. 72"."""
+        return (f"note {self.note}, " if self.note else "") + f"p. {self.page}"
 
 
 @dataclass
@@ -210,6 +226,8 @@ class Filters:
     sources: list[str] | None = None
     exclude_doc_ids: list[str] | None = None
     where: dict[str, list[str]] | None = None  # facet -> values: any value of each facet, every facet
+    languages: list[str] | None = None
+    kinds: list[str] | None = None  # body, note, table
 
 
 @dataclass

@@ -8,16 +8,20 @@ import faiss
 import numpy as np
 
 from .aggregate import by_document
+from .citation import cite
 from .config import MODES, Settings
+from .duplicates import collapse as collapse_duplicates
 from .embedding import Embedder
 from .facets import FacetError
 from .fusion import fuse
+from .passage_kinds import demote_tables
 from .records import Filters, Hit, SearchResult
 from .snippets import query_spans, snippet
 from .store import IndexReader
 
 HIT_FIELDS = ("year", "doc_type")
 """Facets a hit already shows as fields of its own."""
+DUPLICATE_DEPTH = 3  # with collapsing, this many times k passages are ranked to fill k distinct hits
 
 
 class SearchError(ValueError):
@@ -63,12 +67,15 @@ class Searcher:
             self.settings.dense_weight,
             self.settings.rrf_k,
         )
+        fused = demote_tables(fused, self.reader.chunk_kinds[rows], query)
         order = np.argsort(-fused, kind="stable")[:k]
         return [(int(rows[i]), float(fused[i])) for i in order]
 
     def filter_mask(self, f: Filters) -> np.ndarray | None:
         """Boolean mask over chunk rows for the metadata and facet filters; None when unfiltered."""
-        mask = self.reader.filter_mask(f.year_from, f.year_to, f.doc_types, f.sources, None, f.exclude_doc_ids)
+        mask = self.reader.filter_mask(
+            f.year_from, f.year_to, f.doc_types, f.sources, None, f.exclude_doc_ids, f.languages, f.kinds
+        )
         if not f.where:
             return mask
         try:
@@ -78,12 +85,25 @@ class Searcher:
         return by_facets if mask is None else mask & by_facets
 
     def search(
-        self, query: str, k: int = 10, mode: str | None = None, filters: Filters | None = None, group: bool = False
+        self,
+        query: str,
+        k: int = 10,
+        mode: str | None = None,
+        filters: Filters | None = None,
+        group: bool = False,
+        collapse: bool | None = None,
     ) -> list[Hit]:
-        """Top passages (or, with `group`, the best passage of each top document) with snippets."""
+        """Top passages (or, with `group`, the best passage of each top document) with snippets.
+
+        With `collapse` (default: the setting), a passage nearly repeating a better
+        one is not shown again but listed in that one's `also_in`.
+        """
         if k < 1:
             raise SearchError("k must be at least 1")
-        return self.hits(self._pick(self.rank(query, k * 5 if group else k, mode, filters), k, group), query)
+        collapse = self.settings.collapse_duplicates if collapse is None else collapse
+        depth = k * DUPLICATE_DEPTH if collapse else k
+        hits = self.hits(self._pick(self.rank(query, depth * 5 if group else depth, mode, filters), depth, group), query)
+        return collapse_duplicates(hits, k) if collapse else hits
 
     def search_faceted(
         self,
@@ -133,28 +153,35 @@ class Searcher:
         return self.hits(self._pick(list(zip(found.tolist(), scores.tolist())), k, group), "")
 
     def hits(self, ranked: list[tuple[int, float]], query: str) -> list[Hit]:
-        """Hits for ranked chunk rows, with the query's terms marked in the snippets."""
+        """Hits for ranked chunk rows, with the query's terms marked and the snippet's page cited."""
         rows = self.reader.chunk_rows([r for r, _ in ranked])
         positions = self.reader.chunk_doc_index[[r for r, _ in ranked]].tolist()
         facets = self.reader.facets.of_documents(positions)
-        return [
-            Hit(
-                doc_id=c["doc_id"],
-                chunk_id=c["row"],
-                title=c["title"],
-                year=c["year"],
-                page=c["page_start"],
-                page_end=c["page_end"],
-                section=c["section"],
-                score=round(score, 6),
-                snippet=snippet(c["text"], query_spans(c["text"], query, self.reader.analyzer)),
-                source=c["source"],
-                doc_type=c["doc_type"],
-                text=c["text"],
-                facets={name: v for name, v in facets[position].items() if name not in HIT_FIELDS},
+        hits = []
+        for c, (_, score), position in zip(rows, ranked, positions):
+            spans = query_spans(c["text"], query, self.reader.analyzer, c["language"])
+            page, note = cite(c, spans)
+            hits.append(
+                Hit(
+                    doc_id=c["doc_id"],
+                    chunk_id=c["row"],
+                    title=c["title"],
+                    year=c["year"],
+                    page=page,
+                    page_end=c["page_end"],
+                    section=c["section"],
+                    score=round(score, 6),
+                    snippet=snippet(c["text"], spans),
+                    source=c["source"],
+                    doc_type=c["doc_type"],
+                    text=c["text"],
+                    facets={name: v for name, v in facets[position].items() if name not in HIT_FIELDS},
+                    kind=c["kind"],
+                    note=note,
+                    language=c["language"],
+                )
             )
-            for c, (_, score), position in zip(rows, ranked, positions)
-        ]
+        return hits
 
     def _dense(self, query_vector: np.ndarray, depth: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         params = None

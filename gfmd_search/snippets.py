@@ -9,25 +9,22 @@ from .lexical import Analyzer
 
 _WORD = re.compile(r"\w+")
 MARGIN = 40
+WIDTH = 320
 
 
-def query_spans(text: str, query: str, analyzer: Analyzer) -> list[tuple[int, int]]:
-    """Spans of the words in `text` that share an index term with the query."""
-    wanted = set(analyzer.terms(query))
+def query_spans(text: str, query: str, analyzer: Analyzer, language: str | None = None) -> list[tuple[int, int]]:
+    """Spans of the words in `text` (written in `language`) that share an index term with the query."""
+    wanted = set(analyzer.query_terms(query))
     if not wanted:
         return []
     words = list(_WORD.finditer(text))
-    terms = analyzer.word_terms([w.group() for w in words])
+    terms = analyzer.word_terms([w.group() for w in words], language)
     return [(w.start(), w.end()) for w, term in zip(words, terms) if term in wanted]
 
 
-def snippet(text: str, spans: list[tuple[int, int]], width: int = 320) -> str:
+def snippet(text: str, spans: list[tuple[int, int]], width: int = WIDTH) -> str:
     """The `width`-character window holding the most spans, with those spans marked."""
-    start = _best_window(text, spans, width)
-    end = min(len(text), start + width)
-    if end < len(text):
-        cut = text.rfind(" ", start, end)
-        end = cut if cut > start + width // 2 else end
+    start, end = window(text, spans, width)
     parts, position = [], start
     for s, e in spans:
         if s < position or e > end:
@@ -38,6 +35,16 @@ def snippet(text: str, spans: list[tuple[int, int]], width: int = 320) -> str:
     parts.append(html.escape(text[position:end]))
     body = re.sub(r"\s+", " ", "".join(parts)).strip()
     return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+
+
+def window(text: str, spans: list[tuple[int, int]], width: int = WIDTH) -> tuple[int, int]:
+    """Start and end of the text a snippet shows."""
+    start = _best_window(text, spans, width)
+    end = min(len(text), start + width)
+    if end < len(text):
+        cut = text.rfind(" ", start, end)
+        end = cut if cut > start + width // 2 else end
+    return start, end
 
 
 def _best_window(text: str, spans: list[tuple[int, int]], width: int) -> int:

@@ -35,7 +35,7 @@ from .facets import FacetRow, FacetTable
 from .lexical import Analyzer, LexicalIndex
 from .records import Chunk, Document, Mention, Page, Recommendation, Response
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: chunk kind and page breaks, document language
 CURRENT = "current"
 KEEP_VERSIONS = 2
 
@@ -43,12 +43,13 @@ _SCHEMA = """
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, year INTEGER, doc_type TEXT, meeting TEXT,
     source TEXT, path TEXT, content_hash TEXT NOT NULL, pages INTEGER NOT NULL, page_labels TEXT,
-    extra TEXT NOT NULL
+    extra TEXT NOT NULL, language TEXT, language_detected INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id), ordinal INTEGER NOT NULL,
     text TEXT NOT NULL, page_start INTEGER NOT NULL, page_end INTEGER NOT NULL, section TEXT,
-    char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, text_hash TEXT NOT NULL
+    char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, text_hash TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'body', page_breaks TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX chunks_doc ON chunks(doc_id, ordinal);
 CREATE TABLE mentions (
@@ -136,9 +137,11 @@ class IndexStore:
         index = faiss.IndexFlatIP(snap.vectors.shape[1])
         index.add(snap.vectors)
         faiss.write_index(index, str(building / "vectors.faiss"))
-        analyzer = Analyzer(snap.manifest["settings"]["stemmer"], snap.manifest["settings"]["stopwords"])
         settings = snap.manifest["settings"]
-        LexicalIndex.build(snap.lexical_texts, analyzer, settings["bm25_k1"], settings["bm25_b"]).save(
+        language = {d.doc_id: d.language for d in snap.documents}
+        languages = [language[c.doc_id] for c in snap.chunks]
+        analyzer = _analyzer(settings, languages)
+        LexicalIndex.build(snap.lexical_texts, analyzer, settings["bm25_k1"], settings["bm25_b"], languages).save(
             building / "lexical"
         )
         manifest = {**snap.manifest, "sequence": max(map(_sequence, self._versions()), default=0) + 1}
@@ -184,18 +187,18 @@ class IndexReader:
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
         self.vectors = faiss.read_index(str(version / "vectors.faiss"))
-        settings = self.manifest["settings"]
-        self.analyzer = Analyzer(settings["stemmer"], settings["stopwords"])
         self.size = int(self.vectors.ntotal)
+        self.chunk_doc_index, self._doc_rows, self.chunk_kinds = self._load_chunk_table()
+        self.analyzer = _analyzer(self.manifest["settings"], [d["language"] for d in self._doc_rows])
         self.lexical = LexicalIndex.load(version / "lexical", self.analyzer, self.size)
-        self.chunk_doc_index, self._doc_rows = self._load_chunk_table()
         self.facets = self._load_facet_table()
 
-    def _load_chunk_table(self) -> tuple[np.ndarray, list[sqlite3.Row]]:
-        docs = self._query("SELECT doc_id, year, doc_type, source FROM documents ORDER BY doc_id")
+    def _load_chunk_table(self) -> tuple[np.ndarray, list[sqlite3.Row], np.ndarray]:
+        docs = self._query("SELECT doc_id, year, doc_type, source, language FROM documents ORDER BY doc_id")
         position = {d["doc_id"]: i for i, d in enumerate(docs)}
-        rows = self._query("SELECT doc_id FROM chunks ORDER BY row")
-        return np.array([position[r["doc_id"]] for r in rows], dtype=np.int64), docs
+        rows = self._query("SELECT doc_id, kind FROM chunks ORDER BY row")
+        kinds = np.array([r["kind"] for r in rows], dtype=object)
+        return np.array([position[r["doc_id"]] for r in rows], dtype=np.int64), docs, kinds
 
     def _load_facet_table(self) -> FacetTable:
         """Every document's facet values as arrays (an index written before facets has none)."""
@@ -226,9 +229,11 @@ class IndexReader:
         sources: list[str] | None = None,
         doc_ids: list[str] | None = None,
         exclude_doc_ids: list[str] | None = None,
+        languages: list[str] | None = None,
+        kinds: list[str] | None = None,
     ) -> np.ndarray | None:
         """Boolean mask over chunk rows for the metadata filters; None when unfiltered."""
-        if not any([year_from, year_to, doc_types, sources, doc_ids, exclude_doc_ids]):
+        if not any([year_from, year_to, doc_types, sources, doc_ids, exclude_doc_ids, languages, kinds]):
             return None
         keep = np.ones(len(self._doc_rows), dtype=bool)
         for i, d in enumerate(self._doc_rows):
@@ -247,7 +252,10 @@ class IndexReader:
                 keep[i] = False
             if exclude_doc_ids and d["doc_id"] in exclude_doc_ids:
                 keep[i] = False
-        return keep[self.chunk_doc_index]
+            if languages and d["language"] not in {lang.lower() for lang in languages}:
+                keep[i] = False
+        mask = keep[self.chunk_doc_index]
+        return mask & np.isin(self.chunk_kinds, [k.lower() for k in kinds]) if kinds else mask
 
     def chunk_rows(self, rows: list[int]) -> list[dict[str, Any]]:
         """Chunks joined with their documents, in the order of `rows`."""
@@ -256,11 +264,11 @@ class IndexReader:
         marks = ",".join("?" * len(rows))
         found = self._query(
             f"SELECT c.row, c.doc_id, c.ordinal, c.text, c.page_start, c.page_end, c.section, c.char_start, "
-            f"c.char_end, d.title, d.year, d.doc_type, d.source, d.path FROM chunks c "
+            f"c.char_end, c.kind, c.page_breaks, d.title, d.year, d.doc_type, d.source, d.path, d.language FROM chunks c "
             f"JOIN documents d ON d.doc_id = c.doc_id WHERE c.row IN ({marks})",
             rows,
         )
-        by_row = {r["row"]: dict(r) for r in found}
+        by_row = {r["row"]: {**dict(r), "page_breaks": json.loads(r["page_breaks"])} for r in found}
         return [by_row[r] for r in rows]
 
     def doc_ids(self) -> list[str]:
@@ -295,7 +303,7 @@ class IndexReader:
 
     def chunks_of(self, doc_id: str) -> list[dict[str, Any]]:
         rows = self._query("SELECT * FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,))
-        return [dict(r) for r in rows]
+        return [{**dict(r), "page_breaks": json.loads(r["page_breaks"])} for r in rows]
 
     def load_all(self) -> tuple[list[Document], list[Chunk], np.ndarray, list[list[Mention]]]:
         """Every document (pages not kept), chunk, vector and mention, for building the next version."""
@@ -306,12 +314,13 @@ class IndexReader:
                 year=d["year"], doc_type=d["doc_type"], source=d["source"], path=d["path"],
                 meeting=d["meeting"], content_hash=d["content_hash"], extra=d["extra"],
                 facets=declared.get(d["doc_id"], {}),
+                language=d["language"], language_detected=bool(d["language_detected"]),
             )
             for d in self.documents()
         ]
         chunks = [
             Chunk(r["doc_id"], r["ordinal"], r["text"], r["page_start"], r["page_end"], r["section"],
-                  r["char_start"], r["char_end"], r["text_hash"])
+                  r["char_start"], r["char_end"], r["text_hash"], r["kind"], json.loads(r["page_breaks"]))
             for r in self._query("SELECT * FROM chunks ORDER BY row")
         ]
         vectors = self.vectors.reconstruct_n(0, self.size) if self.size else np.zeros((0, self.vectors.d), np.float32)
@@ -336,6 +345,12 @@ class IndexReader:
         return self._query("SELECT * FROM recommendations ORDER BY doc_id, ordinal")
 
 
+def _analyzer(settings: dict[str, Any], languages: list[str | None]) -> Analyzer:
+    """The analyzer of an index whose texts are in these languages."""
+    default = settings.get("language", "en")
+    return Analyzer(settings["stemmer"], settings["stopwords"], default, tuple(sorted({x or default for x in languages})))
+
+
 def _empty_pages(count: int, labels: str | None) -> list[Page]:
     names = json.loads(labels) if labels else [None] * count
     return [Page(i + 1, "", names[i]) for i in range(count)]
@@ -352,19 +367,19 @@ def _write_catalogue(path: Path, snap: Snapshot) -> None:
     try:
         db.executescript(_SCHEMA)
         db.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (d.doc_id, d.title, d.year, d.doc_type, d.meeting, d.source, d.path, d.content_hash, len(d.pages),
                  json.dumps([p.label for p in d.pages]) if any(p.label for p in d.pages) else None,
-                 json.dumps(d.extra))
+                 json.dumps(d.extra), d.language, d.language_detected)
                 for d in snap.documents
             ],
         )
         db.executemany(
-            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (row, c.doc_id, c.ordinal, c.text, c.page_start, c.page_end, c.section, c.char_start, c.char_end,
-                 c.text_hash)
+                 c.text_hash, c.kind, json.dumps(c.page_breaks))
                 for row, c in enumerate(snap.chunks)
             ],
         )

@@ -22,7 +22,7 @@ def _practices() -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def client(sample_engine) -> TestClient:
-    with TestClient(create_app(sample_engine, warm_up=False)) as c:
+    with TestClient(create_app(sample_engine, warm_up=False), base_url="http://localhost") as c:
         yield c
 
 

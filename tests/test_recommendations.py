@@ -15,7 +15,7 @@ from conftest import RECOMMENDATION_PDFS
 from gfmd_search import recommendations
 from gfmd_search.loaders import load_document
 from gfmd_search.records import Document, Page, Recommendation, Response
-from gfmd_search.store import IndexStore, Snapshot
+from gfmd_search.store import FORMAT_VERSION, IndexStore, Snapshot
 
 HOA, HOA_BRIEF, CS_PLAN, CS_BRIEF = RECOMMENDATION_PDFS
 
@@ -199,7 +199,7 @@ def test_store_round_trip_and_an_index_without_the_table(tmp_path):
     from gfmd_search.records import Chunk
 
     snap = Snapshot(
-        manifest={"format": 1, "settings": {"stemmer": "porter", "stopwords": "en", "bm25_k1": 0.9, "bm25_b": 0.5}},
+        manifest={"format": FORMAT_VERSION, "settings": {"stemmer": "porter", "stopwords": "en", "bm25_k1": 0.9, "bm25_b": 0.5}},
         documents=[doc],
         chunks=[Chunk("d", 0, "IOM should act.", 2, 2, None, 3, 18, "t")],
         vectors=np.ones((1, 4), np.float32) / 2,

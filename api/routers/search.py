@@ -14,7 +14,7 @@ from gfmd_search.records import Filters
 from ..checks import check_k, check_list, check_params, check_text, check_years
 from ..deps import EngineDep, ViewDep, ViewsDep
 from ..errors import UNAVAILABLE_RESPONSES, InvalidInput, response
-from ..models import FiltersModel, SearchResponse
+from ..models import FiltersModel, Kind, SearchResponse
 from ..views import hit_dict, view_covering
 
 router = APIRouter(
@@ -25,7 +25,8 @@ router = APIRouter(
     },
 )
 
-PARAMS = ("q", "k", "mode", "year_from", "year_to", "type", "source", "group", "facets", "where")
+PARAMS = ("q", "k", "mode", "year_from", "year_to", "type", "source", "lang", "kind", "group", "collapse", "facets",
+          "where")
 
 
 @router.get(
@@ -65,6 +66,10 @@ def search(
     source: Annotated[
         list[str] | None, Query(description="keep documents whose source URL contains this (repeatable)")
     ] = None,
+    lang: Annotated[
+        list[str] | None, Query(description="keep documents in this language, e.g. `fr` (repeatable)")
+    ] = None,
+    kind: Annotated[list[Kind] | None, Query(description="keep passages of this kind (repeatable)")] = None,
     group: Annotated[bool, Query(description="keep only the best passage of each document")] = False,
     facets: Annotated[list[str] | None, Query(
         description="count the matching documents per value of this facet (repeatable): year, doc_type, "
@@ -73,6 +78,9 @@ def search(
     where: Annotated[list[str] | None, Query(
         description="keep documents with this facet value, `FACET=VALUE` (repeatable; any value of a "
         "facet, every facet)", examples=[["country=Philippines"]],
+    )] = None,
+    collapse: Annotated[bool | None, Query(
+        description="show a passage repeated in several documents once, with `also_in` (default: on)"
     )] = None,
 ) -> SearchResponse:
     settings = engine.settings
@@ -84,14 +92,19 @@ def search(
     sources = check_list(source, "query.source")
     facet_names = check_list(facets, "query.facets")
     facet_filters = where_filters(check_list(where, "query.where"))
-    filters = Filters(year_from=year_from, year_to=year_to, doc_types=types, sources=sources, where=facet_filters)
+    languages = check_list(lang, "query.lang")
+    kinds = [str(x) for x in kind] if kind else None
+    filters = Filters(
+        year_from=year_from, year_to=year_to, doc_types=types, sources=sources, where=facet_filters,
+        languages=languages, kinds=kinds,
+    )
     started = time.perf_counter()
     counts = None
     if facet_names:
         result = engine.search_faceted(q, facet_names, k, mode, filters, group)
         hits, counts = result.hits, {name: [vars(c) for c in found] for name, found in result.facets.items()}
     else:
-        hits = engine.search(q, k, mode, filters, group)
+        hits = engine.search(q, k, mode, filters, group, collapse)
     took = (time.perf_counter() - started) * 1000
     view = view_covering(views, engine, view, (h.doc_id for h in hits))
     return SearchResponse(
@@ -99,7 +112,10 @@ def search(
         mode=mode or settings.mode,
         k=k,
         group=group,
-        filters=FiltersModel(year_from=year_from, year_to=year_to, types=types, sources=sources, where=facet_filters),
+        filters=FiltersModel(
+            year_from=year_from, year_to=year_to, types=types, sources=sources, where=facet_filters,
+            languages=languages, kinds=kinds,
+        ),
         count=len(hits),
         took_ms=round(took, 2),
         index_version=view.version,

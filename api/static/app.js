@@ -60,8 +60,7 @@
   }
 
   function pages(hit) {
-    const end = hit.page_end ?? hit.page;
-    return end && end !== hit.page ? `pp. ${hit.page}–${end}` : `p. ${hit.page}`;
+    return (hit.note ? `note ${hit.note}, ` : "") + `p. ${hit.page}`;
   }
 
   function host(url) {
@@ -298,6 +297,7 @@
     meta.append(el("span", {}, hit.year ? String(hit.year) : "n.d."));
     if (hit.doc_type) meta.append(el("span", { class: "tag" }, hit.doc_type));
     meta.append(el("span", {}, pages(hit)));
+    if (hit.kind && hit.kind !== "body") meta.append(el("span", { class: "tag" }, hit.kind));
     if (hit.section) meta.append(el("span", { class: "section" }, `§ ${hit.section}`));
     for (const [name, label] of FACETS.slice(0, 3)) {
       const values = (hit.facets || {})[name];
@@ -305,11 +305,15 @@
         `${label}: ${values.slice(0, 4).join(", ")}${values.length > 4 ? "…" : ""}`));
     }
     setSnippet(node.querySelector(".hit__snippet"), hit.snippet);
+    if (hit.also_in && hit.also_in.length) {
+      const also = hit.also_in.map((a) => `${a.title}, p. ${a.page}`).join("; ");
+      node.querySelector(".hit__snippet").after(el("div", { class: "hit__also" }, `also in: ${also}`));
+    }
 
     const open = node.querySelector(".hit__open");
     if (hit.file_url) {
       open.href = hit.file_url;
-      open.textContent = `Open source, ${pages(hit).replace(/^pp?\. /, "p. ")}`;
+      open.textContent = `Open source, p. ${hit.page}`;
       open.setAttribute("aria-label", `Open ${hit.title} at ${pages(hit)} (new tab)`);
     } else {
       open.remove();

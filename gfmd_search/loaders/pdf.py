@@ -1,5 +1,11 @@
 """PDF text with pypdf: one Page per physical page, running headers and footers
-dropped, wrapped lines rejoined into paragraphs separated by blank lines."""
+dropped, wrapped lines rejoined into paragraphs separated by blank lines.
+
+Footnotes (numbered lines in a smaller font at the foot of a page, told apart by
+the font sizes pypdf's text visitor reports) and table or chart lines (mostly
+numbers, with the labels around them) are taken out of the page's body text into
+`Page.notes` and `Page.tables`.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from pypdf import PasswordType, PdfReader
 from ..records import Page
 from .base import Extracted, LoadError
 
+log = logging.getLogger(__name__)
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged files are reported as LoadError, not log noise
 warnings.filterwarnings("ignore", module=r"pypdf(\.|$)")
 
@@ -27,6 +34,11 @@ VERY_SHORT_LINE = 0.6  # so does a line this short before a capital, even withou
 HEADING_WIDTH = 0.7
 SPARSE_PAGE = 0.6  # a page is judged against at least this share of the document's typical line width
 HEADING_WORDS = 12
+NOTE_SIZE = 0.92  # a line whose font is at most this share of the body's size is small print
+NOTE_NUMBER_GAP = 5  # a note number follows the previous one by at most this much
+TABLE_NUMBERS = 0.6  # a line whose tokens are at least this share numbers is a table line
+TABLE_MIN_NUMBERS = 4  # a run of table lines holds at least this many numbers
+LABEL_WORDS = 6  # a short line beside table lines, of at most this many words, is a chart label
 
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
@@ -51,6 +63,8 @@ _TRAILING_WORD = re.compile(r"([^\W\d_]+)-$")
 _WORD = re.compile(r"[^\W\d_]+")
 _COMPOUND = re.compile(r"[^\W\d_]+-[^\W\d_]+")
 _LINE_END_SPLIT = re.compile(r"[^\W\d_]+-[ \t]*\n\s*[^\W\d_]+")
+_NUMBER = re.compile(r"[-+(]?[$€£]?\d[\d.,:/%-]*[)%]?[a-z]{0,2}|[-–—]|n/?a", re.IGNORECASE)
+_NOTE_START = re.compile(r"(\d{1,3})\s*(?=[^\W\d_]|[\"“(])")
 
 
 def load_pdf(data: bytes, path: Path, max_pages: int) -> Extracted:
@@ -77,25 +91,40 @@ def _load(data: bytes, path: Path, max_pages: int) -> Extracted:
     count = len(reader.pages)
     if count > max_pages:
         raise LoadError(path, f"{count} pages, over the limit of {max_pages}")
-    raw = []
+    raw, sizes = [], []
     for number, page in enumerate(reader.pages, start=1):
         try:
-            raw.append(page.extract_text() or "")
+            text, line_sizes = _page_text(page)
         except Exception as exc:
             raise LoadError(path, f"not a valid PDF: page {number}: {exc or type(exc).__name__}") from None
+        raw.append(text)
+        sizes.append(line_sizes)
     if not any(text.strip() for text in raw):
         raise LoadError(path, "PDF has no text layer (scanned?); OCR it first")
-    pages = [[_LEADERS.sub(" … ", line.translate(_CONTROL).strip()) for line in text.splitlines()] for text in raw]
+    pages = [[_LEADERS.sub(" … ", line.translate(_CONTROL).strip()) for line in text.split("\n")] for text in raw]
     drop_running_lines(pages)
     joiner = Joiner("\n".join(raw))
     width = _typical_width(pages)
+    body = body_size(sizes)
+    if body is None:
+        log.warning("%s: the fonts give no sizes; footnotes are left in the body text", path)
     labels = _labels(reader)
+    built = []
+    for i, lines in enumerate(pages):
+        tables = take_tables(lines, width)
+        notes = take_notes(lines, sizes[i], body) if body else []
+        built.append(
+            Page(
+                number=i + 1,
+                text=paragraphs(lines, joiner, width),
+                label=labels[i] if labels else None,
+                notes=[joiner.join(note) for note in notes],
+                tables=[" ".join(run) for run in tables],
+            )
+        )
     title, year = _info(reader)
     return Extracted(
-        pages=[
-            Page(number=i + 1, text=paragraphs(lines, joiner, width), label=labels[i] if labels else None)
-            for i, lines in enumerate(pages)
-        ],
+        pages=built,
         title=title,
         year=year,
     )
@@ -113,6 +142,89 @@ def drop_running_lines(pages: list[list[str]]) -> None:
         for i, key in page.items():
             if counts[key] >= threshold or _PAGE_NUMBER.fullmatch(lines[i]):
                 lines[i] = ""
+
+
+def _page_text(page) -> tuple[str, list[float]]:
+    """The page's text and, per line, the font size (in points) most of its characters are set in."""
+    lines: list[Counter[float]] = [Counter()]
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        # the vertical scale of the text rendering matrix tm × cm turns the font size into points
+        c, d = tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]
+        points = round(abs(size or 0) * math.hypot(c, d) * 2) / 2
+        for i, piece in enumerate(text.split("\n")):
+            if i:
+                lines.append(Counter())
+            lines[-1][points] += len(piece.strip())
+
+    text = page.extract_text(visitor_text=visit) or ""
+    found = [line.most_common(1)[0][0] if line else 0.0 for line in lines]
+    return text, found + [0.0] * (text.count("\n") + 1 - len(found))
+
+
+def body_size(sizes: list[list[float]]) -> float | None:
+    """The font size most lines of the document are set in; None when the fonts give no sizes."""
+    counts = Counter(size for page in sizes for size in page if size > 0)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def take_tables(lines: list[str], width: int) -> list[list[str]]:
+    """Runs of table lines (mostly numbers, and the short labels beside them), blanked in place."""
+    numeric = [bool(line) and _is_numeric(line) for line in lines]
+    label = [bool(line) and not numeric[i] and _is_label(line, width) for i, line in enumerate(lines)]
+    runs, i = [], 0
+    while i < len(lines):
+        if not (numeric[i] or label[i]):
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and (numeric[j] or label[j] or not lines[j]):
+            j += 1
+        while j > i and not lines[j - 1]:
+            j -= 1
+        numbers = sum(len(_NUMBER.findall(lines[n])) for n in range(i, j) if numeric[n])
+        if numbers >= TABLE_MIN_NUMBERS:
+            runs.append([line for line in lines[i:j] if line])
+            lines[i:j] = [""] * (j - i)
+        i = j
+    return runs
+
+
+def take_notes(lines: list[str], sizes: list[float], body: float) -> list[list[str]]:
+    """The footnotes at the foot of a page, each a list of its lines, blanked in place.
+
+    The notes are the last lines of the page in small print, from the first one
+    that starts with a note number; a line starts a new note when it begins with
+    a number a little above the previous note's.
+    """
+    small = [i for i, line in enumerate(lines) if line]
+    start = len(small)
+    while start > 0 and 0 < sizes[small[start - 1]] <= NOTE_SIZE * body:
+        start -= 1
+    foot = small[start:]
+    first = next((k for k, i in enumerate(foot) if _NOTE_START.match(lines[i])), None)
+    if first is None:
+        return []
+    notes: list[list[str]] = []
+    last = 0
+    for i in foot[first:]:
+        number = _NOTE_START.match(lines[i])
+        if number and (not notes or last < int(number.group(1)) <= last + NOTE_NUMBER_GAP):
+            notes.append([])
+            last = int(number.group(1))
+        notes[-1].append(lines[i])
+        lines[i] = ""
+    return notes
+
+
+def _is_numeric(line: str) -> bool:
+    tokens = line.split()
+    return sum(bool(_NUMBER.fullmatch(t)) for t in tokens) >= TABLE_NUMBERS * len(tokens)
+
+
+def _is_label(line: str, width: int) -> bool:
+    """A chart or table label: a few words, no sentence."""
+    return len(line.split()) <= LABEL_WORDS and len(line) < VERY_SHORT_LINE * width and not _SENTENCE_END.search(line)
 
 
 def paragraphs(lines: list[str], joiner: Joiner, typical_width: int = 0) -> str:
