@@ -218,7 +218,7 @@ class Ingestor:
         for path, root in files:
             resolved = str(path.resolve())
             try:
-                doc_id, content_hash = identify(path, root, self._max_bytes)
+                doc_id, content_hash = identify(path, root, max_file_bytes(self.settings))
             except LoadError as exc:
                 report.skipped.append(Skipped(exc.path, exc.reason))
                 continue
@@ -237,13 +237,9 @@ class Ingestor:
                 todo.append((path, root, doc_id))
         return todo
 
-    @property
-    def _max_bytes(self) -> int:
-        return int(self.settings.max_file_mb * 1_000_000)
-
     def _load(self, todo: list[tuple[Path, Path, str]], report: IngestReport) -> Iterator[Document]:
         """Parsed documents in order; several files are parsed ahead in a worker process."""
-        jobs = [(path, root, doc_id, self.settings.max_pages, self._max_bytes) for path, root, doc_id in todo]
+        jobs = [(path, root, doc_id, self.settings.max_pages, max_file_bytes(self.settings)) for path, root, doc_id in todo]
         if len(jobs) < 2:
             results: Iterable[Document | Skipped] = map(_load_one, jobs)
             yield from _documents(results, report)
@@ -368,6 +364,11 @@ class Ingestor:
             "chunks": chunks,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
+
+
+def max_file_bytes(settings: Settings) -> int:
+    """The `max_file_mb` setting in bytes: larger files are skipped."""
+    return int(settings.max_file_mb * 1_000_000)
 
 
 def _die_with_parent() -> None:

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from .config import ConfigError, Settings
 from .embedding import Embedder
-from .ingest import Ingestor, _documents, _Embedded, _load_one, _Previous
+from .ingest import Ingestor, _documents, _Embedded, _load_one, _Previous, max_file_bytes
 from .records import IngestReport, Skipped
 
 INSTALL_HINT = "--ray needs Ray: pip install 'gfmd-search[ray]'"
@@ -116,7 +116,7 @@ class RayExecutor:
         known_ref = ray.put(known)
         actors = [worker.remote(settings, device, known_ref) for _ in range(min(count, len(todo)))]
         pool = ActorPool(actors)
-        max_bytes = int(settings.max_file_mb * 1_000_000)
+        max_bytes = max_file_bytes(settings)
         for path, root, doc_id in todo:  # absolute: a worker's working directory is not the driver's
             job = (path.absolute(), root.absolute(), doc_id, settings.max_pages, max_bytes)
             pool.submit(lambda actor, j: actor.process.remote(j), job)
