@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +28,12 @@ from .embedding import Embedder
 from .loaders import LoadError, find_files, identify, load_document
 from .loaders.records import RECORD_EXTENSIONS, load_records, read_mapping
 from .records import Chunk, Document, IngestReport, Mention, Skipped
-from .store import FORMAT_VERSION, IndexReader, IndexStore, Snapshot, StoreError
+from .segment import Contents
+from .store import FORMAT_VERSION, IndexReader, IndexStore, StoreError
 
 EMBEDDING_SETTINGS = ("chunk_tokens", "chunk_overlap", "context_header")
-LEXICAL_SETTINGS = ("stemmer", "stopwords", "bm25_k1", "bm25_b")
+ANALYSIS_SETTINGS = ("stemmer", "stopwords")  # a change re-analyses every segment
+LEXICAL_SETTINGS = ANALYSIS_SETTINGS + ("bm25_k1", "bm25_b")
 ENCODE_GROUP = 256  # chunks embedded together while the next files are parsed
 
 
@@ -45,22 +46,14 @@ class _Embedded:
 
 
 class _Previous:
-    """The live version, read lazily: ids and hashes first, vectors only when needed."""
+    """The live version: its documents' ids and hashes, and its vectors looked up by text hash."""
 
     def __init__(self, reader: IndexReader | None):
         self.reader = reader
         self.rows = reader.documents() if reader else []
 
-    @cached_property
-    def everything(self) -> tuple[list[Document], list[Chunk], np.ndarray, list[list[Mention]]]:
-        if self.reader is None:
-            return [], [], np.zeros((0, 0), np.float32), []
-        return self.reader.load_all()
-
-    @cached_property
-    def vector_of_hash(self) -> dict[str, np.ndarray]:
-        _, chunks, vectors, _ = self.everything
-        return {c.text_hash: vectors[i] for i, c in enumerate(chunks)}
+    def vectors_of(self, chunks: list[Chunk]) -> dict[str, np.ndarray]:
+        return self.reader.vectors_of_hashes([c.text_hash for c in chunks]) if self.reader else {}
 
     def setting(self, key: str) -> object:
         return self.reader.manifest["settings"].get(key) if self.reader else None
@@ -214,40 +207,53 @@ class Ingestor:
     def _commit(
         self, previous: _Previous, fresh: Iterable[Document], gone: list[str], report: IngestReport, progress: bool
     ) -> None:
-        """Write a version holding the old documents not replaced or gone, plus the fresh ones."""
+        """Write a version: a new segment of the fresh documents, the old rows of replaced or gone
+        ones deleted. A change of analyzer or actor extraction rewrites the index as one segment."""
         new = self._embed(fresh, previous, report, progress)
         replaced = {d.doc_id for d in new.documents} | set(gone)
         old_ids = {d["doc_id"] for d in previous.rows}
-        lexical_changed = previous.reader is not None and any(
-            previous.setting(k) != getattr(self.settings, k) for k in LEXICAL_SETTINGS
-        )
-        if not new.documents and not (replaced & old_ids) and not lexical_changed:
+        reader = previous.reader
+        changed = {k for k in LEXICAL_SETTINGS if reader is not None and previous.setting(k) != getattr(self.settings, k)}
+        rewrite = reader is not None and (bool(changed & set(ANALYSIS_SETTINGS)) or reader.manifest.get("actors") != actors.VERSION)
+        if not new.documents and not (replaced & old_ids) and not changed and not rewrite:
             return
-        old_docs, old_chunks, old_vectors, old_mentions = previous.everything
-        keep = [i for i, c in enumerate(old_chunks) if c.doc_id not in replaced]
-        actors_current = previous.reader is not None and previous.reader.manifest.get("actors") == actors.VERSION
-        mentions = [
-            old_mentions[i] if actors_current else actors.extract_mentions(old_chunks[i].text) for i in keep
-        ] + [actors.extract_mentions(c.text) for c in new.chunks]
-        documents, linked = catalogue.link_files([d for d in old_docs if d.doc_id not in replaced] + new.documents)
-        chunks = [old_chunks[i] for i in keep] + new.chunks
+        documents, chunks, vectors = new.documents, new.chunks, new.vectors
+        mentions = [actors.extract_mentions(c.text) for c in new.chunks]
+        others: list[Document] = []  # live documents outside the new segment: they may lend records
+        if rewrite:
+            old_docs, old_chunks, old_vectors, old_mentions = reader.load_all()
+            keep = [i for i, c in enumerate(old_chunks) if c.doc_id not in replaced]
+            stale = reader.manifest.get("actors") != actors.VERSION
+            mentions = [actors.extract_mentions(old_chunks[i].text) if stale else old_mentions[i] for i in keep] + mentions
+            documents = [d for d in old_docs if d.doc_id not in replaced] + documents
+            chunks = [old_chunks[i] for i in keep] + chunks
+            vectors = np.vstack([old_vectors[keep].reshape(len(keep), -1), vectors]) if keep else vectors
+        elif reader is not None:
+            others = [d for d in reader.document_records() if d.doc_id not in replaced]
+            touched = _relinked(others, documents)
+            if touched:  # documents whose catalogue record changed move to the new segment
+                t_docs, t_chunks, t_vectors, t_mentions = reader.load_documents(touched)
+                documents = [replace(d, extra={k: v for k, v in d.extra.items() if k != "record"})
+                             for d in t_docs] + documents
+                chunks, mentions = t_chunks + chunks, t_mentions + mentions
+                vectors = np.vstack([t_vectors, vectors])
+                replaced |= touched
+                others = [d for d in others if d.doc_id not in touched]
+        moved = {d.doc_id for d in documents}
+        linked_all, linked = catalogue.link_files(others + documents)
+        documents = [d for d in linked_all if d.doc_id in moved]
         mentions = catalogue.add_catalogue_mentions(chunks, mentions, documents, linked)
         mentions_of: dict[str, list[Mention]] = {}
         for chunk, found in zip(chunks, mentions):
             mentions_of.setdefault(chunk.doc_id, []).extend(found)
         by_id = {d.doc_id: d for d in documents}
-        kept_vectors = old_vectors[keep] if keep else np.zeros((0, self.embedder.dimension), np.float32)
-        self.store.write(
-            Snapshot(
-                manifest=self._manifest(len(documents), len(chunks)),
-                documents=documents,
-                chunks=chunks,
-                vectors=np.vstack([kept_vectors, new.vectors]),
-                lexical_texts=[embedding_text(by_id[c.doc_id], c, self.settings.context_header) for c in chunks],
-                mentions=mentions,
-                facets=facets.facet_rows(documents, mentions_of, linked),
-            )
+        contents = Contents(
+            documents, chunks, vectors,
+            [embedding_text(by_id[c.doc_id], c, self.settings.context_header) for c in chunks], mentions,
+            facets.facet_rows(documents, mentions_of, linked),
         )
+        live_documents = len(documents) + len(others)
+        self.store.commit(self._manifest(live_documents), contents, replaced & old_ids, reader, rewrite)
         report.ingested.extend(d.doc_id for d in new.documents)
         report.removed.extend(sorted(set(gone) & old_ids))
         report.chunks_embedded += new.embedded
@@ -282,8 +288,9 @@ class Ingestor:
                 report.skipped.append(Skipped(doc.path or doc.doc_id, "no text left to index"))
                 continue
             documents.append(doc)
+            stored = previous.vectors_of(found)
             for chunk in found:
-                reuse = previous.vector_of_hash.get(chunk.text_hash)
+                reuse = stored.get(chunk.text_hash)
                 if reuse is not None:
                     vectors[len(chunks)] = reuse
                 else:
@@ -299,7 +306,7 @@ class Ingestor:
             matrix[i] = vector
         return _Embedded(documents, chunks, matrix, embedded)
 
-    def _manifest(self, documents: int, chunks: int) -> dict:
+    def _manifest(self, documents: int) -> dict:
         s = self.settings
         return {
             "format": FORMAT_VERSION,
@@ -309,9 +316,20 @@ class Ingestor:
             "settings": {k: getattr(s, k) for k in EMBEDDING_SETTINGS + LEXICAL_SETTINGS},
             "actors": actors.VERSION,
             "documents": documents,
-            "chunks": chunks,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
+
+
+def _relinked(others: list[Document], segment: list[Document]) -> set[str]:
+    """Ids of `others` whose catalogue record changes when `segment` joins them (another record, none
+    any more, or their record is rewritten)."""
+    _, linked = catalogue.link_files(others + segment)
+    fresh = {d.doc_id for d in segment}
+    return {
+        d.doc_id for d in others
+        if (linked[d.doc_id].doc_id if d.doc_id in linked else None) != d.extra.get("record")
+        or (d.doc_id in linked and linked[d.doc_id].doc_id in fresh)
+    }
 
 
 def _die_with_parent() -> None:

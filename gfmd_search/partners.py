@@ -171,7 +171,7 @@ def document_counts(reader: IndexReader) -> tuple[int, dict[str, int]]:
     """The number of documents and, per actor, of documents naming it (cached per index version)."""
     found = _DOC_COUNTS.get(reader)
     if found is None:
-        found = (len(reader.doc_ids()), reader.actor_document_counts())
+        found = (reader.document_count, reader.actor_document_counts())
         _DOC_COUNTS[reader] = found
     return found
 
