@@ -4,12 +4,12 @@
 
 Passages re-mix real Cranfield text (a window of one abstract plus a piece of another), so BM25
 sees real term statistics; their vectors are real all-MiniLM-L6-v2 vectors of those abstracts
-(embedded once, cached under eval/cache/), perturbed by Gaussian noise and re-normalised. The archive is written as segments of at most
-100,000 passages, then merged into one (`merge_s`, the worst case of the merge policy). A
-server process then opens it (`open_s`) and answers the Cranfield queries; "beyond encode" times
-`Searcher.rank` with the query vectors encoded beforehand. `dense_recall_at_10` compares dense
-search to exact search over every vector. Adding and removing one small document go through
-`Engine` with the real encoder.
+(embedded once, cached under eval/cache/), perturbed by Gaussian noise and re-normalised. The
+archive is written as ten segments, then merged into one (`merge_s`, the worst case of the merge
+policy). A server process then opens it (`open_s`) and answers the Cranfield queries; "beyond
+encode" times `Searcher.rank` with the query vectors encoded beforehand. `dense_recall_at_10`
+compares dense search to exact search over every vector. Adding and removing one small document
+go through `Engine` with the real encoder.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 ROOT = Path(__file__).resolve().parents[1]
 CRANFIELD = ROOT.parent / "shared" / "data" / "cranfield"
 PER_DOC = 20  # passages per synthetic document
-SEGMENT_ROWS = 100_000
+SEGMENTS = 10  # the archive is written as this many segments, then merged into one (merge_s)
 NOISE = 0.35  # norm of the perturbation relative to the unit vector
 QUERIES = 150
 DOC_TYPES = np.array(["report", "evaluation", "paper", "brief"])
@@ -115,7 +115,7 @@ def synthetic(rng: np.random.Generator, words: list[list[str]], base: np.ndarray
 
 
 def _build(engine, chunks: int, texts: list[str], base: np.ndarray) -> None:  # noqa: ANN001 - Engine
-    """Write the synthetic archive through the store, one segment per SEGMENT_ROWS passages."""
+    """Write the synthetic archive through the store as SEGMENTS segments."""
     from gfmd_search.records import Chunk, Document, Page
     from gfmd_search.segment import Contents
 
@@ -124,8 +124,9 @@ def _build(engine, chunks: int, texts: list[str], base: np.ndarray) -> None:  # 
     ingestor = engine._ingestor()
     manifest = ingestor._manifest(0)
     bar = tqdm(total=chunks, desc="Writing", unit="chunk")
-    for start in range(0, chunks, SEGMENT_ROWS):
-        n = min(SEGMENT_ROWS, chunks - start)
+    step = -(-chunks // SEGMENTS)
+    for start in range(0, chunks, step):
+        n = min(step, chunks - start)
         passages, vectors = synthetic(rng, words, base, n)
         first_doc = start // PER_DOC
         docs = [
