@@ -40,9 +40,7 @@ def cranfield(shared: Path, count: int) -> list[Document]:
 
 
 def engine_for(index: Path, embedder, **overrides) -> Engine:
-    engine = Engine(load_settings(index_dir=index, **overrides))
-    engine.embedder = embedder
-    return engine
+    return Engine(load_settings(index_dir=index, **overrides), embedder)
 
 
 def rankings(engine: Engine) -> list[list[tuple[str, str, float]]]:
@@ -163,8 +161,7 @@ def synthetic(rows: int, docs: int, dimension: int, ann: AnnParams) -> tuple[Con
 def test_a_filter_on_an_ann_sized_index_still_finds_every_matching_row(tmp_path: Path):
     contents, ann = synthetic(20_000, 400, 16, AnnParams(threshold=5_000, lists=64))
     store = IndexStore(tmp_path / "index", ann)
-    engine = Engine(load_settings(index_dir=tmp_path / "index"))
-    engine.embedder = TinyEncoder()
+    engine = Engine(load_settings(index_dir=tmp_path / "index"), TinyEncoder())
     manifest = Ingestor(engine.settings, engine.embedder, store)._manifest(400)
     manifest["dimension"] = 16
     with store.writing():
@@ -183,8 +180,7 @@ def test_a_filter_on_an_ann_sized_index_still_finds_every_matching_row(tmp_path:
 
 def test_an_index_of_more_than_300000_passages_accepts_a_new_document(tmp_path: Path):
     contents, ann = synthetic(300_500, 3005, 4, AnnParams(threshold=10**9, lists=0))
-    engine = Engine(load_settings(index_dir=tmp_path / "index"))
-    engine.embedder = TinyEncoder()
+    engine = Engine(load_settings(index_dir=tmp_path / "index"), TinyEncoder())
     manifest = engine._ingestor()._manifest(3005)
     with engine.store.writing():
         engine.store.commit(manifest, contents, set(), None)
@@ -204,8 +200,7 @@ def test_an_index_of_a_legacy_format_is_upgraded_without_embedding_again(tmp_pat
 
     from gfmd_search.segment import SCHEMA
 
-    engine = Engine(load_settings(index_dir=tmp_path / "index"))
-    engine.embedder = TinyEncoder()
+    engine = Engine(load_settings(index_dir=tmp_path / "index"), TinyEncoder())
     texts = ["Remittance corridors in Africa.", "Skills partnerships for nurses.", "Diaspora bonds and investment."]
     version = tmp_path / "index" / "v-20261123T191500-ab12cd"
     version.mkdir(parents=True)
