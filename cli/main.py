@@ -103,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--missing", action="store_true", help="remove documents whose source files are gone")
     p.set_defaults(run=_remove)
 
+    p = sub.add_parser("optimize", parents=[common], help="merge the index into one segment without deleted rows")
+    p.set_defaults(run=_optimize)
+
     p = sub.add_parser("serve", parents=[common], help="serve the HTTP API and web page")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -190,6 +193,12 @@ def _ingest(args: argparse.Namespace) -> int:
     engine = _engine(args, follow_links=args.follow_links or None)
     report = engine.ingest(args.paths, prune=args.prune, executor=executor)
     return _report(report, args.json)
+
+
+def _optimize(args: argparse.Namespace) -> int:
+    merged = _engine(args).optimize()
+    print("merged into one segment" if merged else "already one segment without deleted rows")
+    return EXIT_OK
 
 
 def _remove(args: argparse.Namespace) -> int:

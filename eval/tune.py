@@ -115,6 +115,7 @@ def tune(
 ) -> Tuning:
     """Grid-search BM25 analysis and parameters, then fusion, on the collection's queries."""
     engine, _ = build_index(collection, settings, cache, progress)
+    engine.optimize()  # one segment without deleted rows: the rows of load_all are the index rows
     searcher = engine.searcher()
     reader = searcher.reader
     documents, chunks, _, _ = reader.load_all()
@@ -122,7 +123,7 @@ def tune(
     texts = [embedding_text(by_id[c.doc_id], c, settings.context_header) for c in chunks]
     qids = list(collection.queries)
     query_vectors = engine.embedder.encode([collection.queries[q] for q in qids], progress=progress)
-    dense = searcher.matrix @ query_vectors.T  # chunk rows x queries
+    dense = reader.matrix() @ query_vectors.T  # chunk rows x queries
     scorer = _Scorer(collection, qids, reader.chunk_doc_index, np.array(reader.doc_ids(), dtype=object))
     trials = [
         Trial("dense", {"doc_aggregation": agg}, scorer(_side_runs(dense, agg, scorer)))
@@ -175,9 +176,12 @@ def _fusion_trials(
 
 
 def _pool(dense: np.ndarray, lexical: np.ndarray, depth: int) -> np.ndarray:
-    """The candidate rows `Searcher.rank` fuses: top `depth` dense rows, then top `depth` BM25 rows."""
+    """The candidate rows `Searcher.rank` fuses: top `depth` dense rows, then the top `depth` rows of
+    positive BM25 score (best first, ties by row)."""
     depth = min(depth, len(dense))
-    return np.array(list(dict.fromkeys(_top(dense, depth).tolist() + _top(lexical, depth).tolist())), dtype=np.int64)
+    matching = np.flatnonzero(lexical > 0)
+    best = matching[np.lexsort((matching, -lexical[matching]))][:depth]
+    return np.array(list(dict.fromkeys(_top(dense, depth).tolist() + best.tolist())), dtype=np.int64)
 
 
 def _fused(dense: np.ndarray, lexical: np.ndarray, rows: np.ndarray, method: str, weight: float, rrf_k: int

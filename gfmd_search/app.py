@@ -33,6 +33,7 @@ from .records import (
     StoredDocument,
 )
 from .search import Searcher
+from .segment import AnnParams
 from .store import IndexStore
 
 
@@ -45,7 +46,8 @@ class Engine:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
         """An engine over `settings.index_dir`; `embedder` defaults to the model the settings name, loaded lazily."""
         self.settings = settings or load_settings()
-        self.store = IndexStore(self.settings.index_dir)
+        s = self.settings
+        self.store = IndexStore(s.index_dir, AnnParams(s.ann_threshold, s.ann_lists), s.merge_factor)
         self._lock = threading.RLock()  # searcher() takes it, then the embedder does
         self._searcher: Searcher | None = None
         self._embedder = embedder
@@ -149,6 +151,11 @@ class Engine:
         """Delete documents from the index."""
         return self._ingestor().remove(doc_ids)
 
+    def optimize(self) -> bool:
+        """Merge every segment into one without deleted rows; False when there was nothing to do."""
+        with self.store.writing():
+            return self.store.merge(None) if self.store.current() else False
+
     def _ingestor(self) -> Ingestor:
         return Ingestor(self.settings, self.embedder, self.store)
 
@@ -190,7 +197,6 @@ class Engine:
         """Counts, model and settings of the live index (JSON-ready)."""
         reader = self.searcher().reader
         m = reader.manifest
-        size = sum(f.stat().st_size for f in reader.version.rglob("*") if f.is_file())
         return {
             "index": str(self.store.root),
             "version": reader.version.name,
@@ -200,7 +206,8 @@ class Engine:
             "model": m["model"],
             "dimension": m["dimension"],
             "settings": m["settings"],
-            "bytes": size,
+            "segments": len(reader.segments),
+            "bytes": reader.disk_bytes(),
             "partner_model": self.partner_model.describe(),
             "recommendations": recommendation_stats(recommendation_search.units(reader).units),
             **_languages(reader.documents(), m["settings"].get("language", "en")),

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     # records files: field mappings by file name, for files without a .mapping.toml (README, Records)
     record_mappings: dict[str, dict[str, Any]] = Field(default_factory=dict)
     collapse_duplicates: bool = True  # show a passage repeated in several documents once, the others in also_in
+    # index segments and approximate dense search, chosen on benchmarks/results/scale/ (README "Scale")
+    merge_factor: int = Field(10, ge=2)  # adjacent segments of one size tier merged into one
+    ann_threshold: int = Field(50_000, ge=1)  # a segment of this many rows or more gets an IVF index
+    ann_lists: int = Field(0, ge=0)  # IVF lists of such a segment; 0 chooses about 2 * sqrt(rows)
+    ann_nprobe: int = Field(32, ge=1)  # IVF lists searched per query; candidates are re-scored exactly
     # partners: the voting model of partners/voting.py. The best point of a grid on the tune split of the
     # IOM evaluation records (eval/results/partners/tune/tuning.md): MAP 0.610 there, against 0.488
     # for the first guesses (50 passages, c=10, prior 1, no association normalisation, stated roles

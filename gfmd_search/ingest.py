@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -32,10 +31,12 @@ from .loaders import LoadError, display_path, find_files, identify, load_documen
 from .loaders.metadata import doc_id_for
 from .loaders.records import RECORD_EXTENSIONS, load_records, read_mapping
 from .records import Chunk, Document, IngestReport, Mention, Skipped
-from .store import FORMAT_VERSION, IndexReader, IndexStore, Snapshot, StoreError
+from .segment import Contents
+from .store import FORMAT_VERSION, IndexReader, IndexStore, StoreError
 
 EMBEDDING_SETTINGS = ("chunk_tokens", "chunk_overlap", "context_header")
-LEXICAL_SETTINGS = ("stemmer", "stopwords", "language", "bm25_k1", "bm25_b")
+ANALYSIS_SETTINGS = ("stemmer", "stopwords", "language")  # a change re-analyses every segment
+LEXICAL_SETTINGS = ANALYSIS_SETTINGS + ("bm25_k1", "bm25_b")
 ENCODE_GROUP = 256  # chunks embedded together while the next files are parsed
 
 
@@ -57,7 +58,7 @@ class Executor(Protocol):
 
 
 class _Previous:
-    """The live version, read lazily: ids and hashes first, vectors only when needed."""
+    """The live version: its documents' ids and hashes, and its vectors looked up by text hash."""
 
     def __init__(self, reader: IndexReader | None):
         self.reader = reader
@@ -67,20 +68,13 @@ class _Previous:
         stale = reader is not None and reader.manifest.get("recommendations") != recommendations.VERSION
         self.rows = [{**r, "content_hash": ""} for r in rows] if stale else rows
 
-    @cached_property
-    def everything(self) -> tuple[list[Document], list[Chunk], np.ndarray, list[list[Mention]]]:
-        if self.reader is None:
-            return [], [], np.zeros((0, 0), np.float32), []
-        return self.reader.load_all()
+    def vectors_of(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        """The vectors embedded before for these chunk texts (by text hash), where there are some."""
+        return self.reader.vectors_of_hashes(hashes) if self.reader else {}
 
-    @cached_property
-    def vector_of_hash(self) -> dict[str, np.ndarray]:
-        _, chunks, vectors, _ = self.everything
-        return {c.text_hash: vectors[i] for i, c in enumerate(chunks)}
-
-    def vector_for(self, text_hash: str) -> np.ndarray | None:
-        """The vector embedded before for this chunk text, if any."""
-        return self.vector_of_hash.get(text_hash)
+    def known_hashes(self) -> set[str]:
+        """The text hashes of every chunk already embedded."""
+        return self.reader.text_hashes() if self.reader else set()
 
     def setting(self, key: str) -> object:
         return self.reader.manifest["settings"].get(key) if self.reader else None
@@ -120,9 +114,9 @@ class Ingestor:
             ]
             if executor is None:
                 fresh = itertools.chain(records, self._load(todo, report))
-                new = self._embed(fresh, previous.vector_for, report, progress)
+                new = self._embed(fresh, previous.vectors_of, report, progress)
             else:  # records are ready-made: embedded here, before the files the executor did
-                here = self._embed(iter(records), previous.vector_for, report, progress)
+                here = self._embed(iter(records), previous.vectors_of, report, progress)
                 there = executor.embed_files(self, todo, previous, report, progress)
                 new = _Embedded(here.documents + there.documents, here.chunks + there.chunks,
                                 np.vstack([here.vectors, there.vectors]), here.embedded + there.embedded)
@@ -173,7 +167,7 @@ class Ingestor:
                     else:
                         yield doc
 
-            self._commit(previous, self._embed(changed(), previous.vector_for, report, progress), [], report)
+            self._commit(previous, self._embed(changed(), previous.vectors_of, report, progress), [], report)
         return report
 
     def remove(self, doc_ids: list[str]) -> IngestReport:
@@ -183,7 +177,7 @@ class Ingestor:
             previous = _Previous(self._open_compatible())
             known = {d["doc_id"] for d in previous.rows}
             report.skipped.extend(Skipped(d, "no such document in the index") for d in doc_ids if d not in known)
-            nothing = self._embed(iter(()), previous.vector_for, report, False)
+            nothing = self._embed(iter(()), previous.vectors_of, report, False)
             self._commit(previous, nothing, [d for d in doc_ids if d in known], report)
         return report
 
@@ -249,62 +243,78 @@ class Ingestor:
             yield from _documents(pool.map(_load_one, jobs), report)
 
     def _commit(self, previous: _Previous, new: _Embedded, gone: list[str], report: IngestReport) -> None:
-        """Write a version holding the old documents not replaced or gone, plus the new ones."""
+        """Write a version: a new segment of the new documents, the old rows of replaced or gone
+        ones deleted. A change of analysis or actor extraction rewrites the index as one segment."""
         # one document file is one document (a records file holds many): a new id replaces the old one
         new_paths = {d.path for d in new.documents if d.path and Path(d.path).suffix.lower() not in RECORD_EXTENSIONS}
         renamed = {d["doc_id"] for d in previous.rows if d["path"] in new_paths} - {d.doc_id for d in new.documents}
         replaced = {d.doc_id for d in new.documents} | set(gone) | renamed
         old_ids = {d["doc_id"] for d in previous.rows}
-        lexical_changed = previous.reader is not None and any(
-            previous.setting(k) != getattr(self.settings, k) for k in LEXICAL_SETTINGS
-        )
-        if not new.documents and not (replaced & old_ids) and not lexical_changed:
+        reader = previous.reader
+        changed = {k for k in LEXICAL_SETTINGS if reader is not None and previous.setting(k) != getattr(self.settings, k)}
+        stale = reader is not None and reader.manifest.get("actors") != actors.VERSION
+        rewrite = bool(changed & set(ANALYSIS_SETTINGS)) or stale
+        if not new.documents and not (replaced & old_ids) and not changed and not rewrite:
             return
-        old_docs, old_chunks, old_vectors, old_mentions = previous.everything
-        keep = [i for i, c in enumerate(old_chunks) if c.doc_id not in replaced]
-        actors_current = previous.reader is not None and previous.reader.manifest.get("actors") == actors.VERSION
         extracted = {d.doc_id: recommendations.extract(d) for d in new.documents}
-        mentions = [
-            old_mentions[i] if actors_current else actors.extract_mentions(old_chunks[i].text) for i in keep
-        ] + [recommendations.with_roles(actors.extract_mentions(c.text), c, extracted[c.doc_id].roles) for c in new.chunks]
-        documents, linked = catalogue.link_files([d for d in old_docs if d.doc_id not in replaced] + new.documents)
-        old_units = previous.reader.recommendations() if previous.reader is not None else []
-        kept_units = [i for i, u in enumerate(old_units) if u.doc_id not in replaced]
-        fresh_units = [u for e in extracted.values() for u in e.units]
-        units = [old_units[i] for i in kept_units] + fresh_units
-        unit_vectors = self.embedder.encode([u.text for u in fresh_units])
-        if kept_units:
-            unit_vectors = np.vstack([previous.reader.recommendation_vectors()[kept_units], unit_vectors])
-        rows = [{"doc_id": d.doc_id, "title": d.title, "doc_type": d.doc_type, "pages": len(d.pages)} for d in documents]
-        chunks = [old_chunks[i] for i in keep] + new.chunks
+        documents, chunks, vectors = new.documents, new.chunks, new.vectors
+        mentions = [recommendations.with_roles(actors.extract_mentions(c.text), c, extracted[c.doc_id].roles)
+                    for c in new.chunks]
+        units = [u for e in extracted.values() for u in e.units]
+        unit_vectors = self.embedder.encode([u.text for u in units])
+        others: list[Document] = []  # live documents outside the new segment: they may lend records
+        moving: set[str] = set()  # live documents rewritten into the new segment
+        if rewrite:
+            old_docs, old_chunks, old_vectors, old_mentions = reader.load_all()
+            keep = [i for i, c in enumerate(old_chunks) if c.doc_id not in replaced]
+            mentions = [actors.extract_mentions(old_chunks[i].text) if stale else old_mentions[i] for i in keep] + mentions
+            documents = [d for d in old_docs if d.doc_id not in replaced] + documents
+            chunks = [old_chunks[i] for i in keep] + chunks
+            vectors = np.vstack([old_vectors[keep].reshape(len(keep), -1), vectors]) if keep else vectors
+            moving = {d.doc_id for d in old_docs} - replaced
+        elif reader is not None:
+            others = [d for d in reader.document_records() if d.doc_id not in replaced]
+            moving = _relinked(others, documents)
+            if moving:  # documents whose catalogue record changed move to the new segment
+                t_docs, t_chunks, t_vectors, t_mentions = reader.load_documents(moving)
+                documents = [replace(d, extra={k: v for k, v in d.extra.items() if k != "record"})
+                             for d in t_docs] + documents
+                chunks, mentions = t_chunks + chunks, t_mentions + mentions
+                vectors = np.vstack([t_vectors, vectors])
+                replaced |= moving
+                others = [d for d in others if d.doc_id not in moving]
+        if moving:
+            moved_units, moved_vectors = reader.recommendations(moving)
+            units = moved_units + units
+            unit_vectors = np.vstack([moved_vectors, unit_vectors])
+        within = {d.doc_id for d in documents}
+        linked_all, linked = catalogue.link_files(others + documents)
+        documents = [d for d in linked_all if d.doc_id in within]
         mentions = catalogue.add_catalogue_mentions(chunks, mentions, documents, linked)
         mentions_of: dict[str, list[Mention]] = {}
         for chunk, found in zip(chunks, mentions):
             mentions_of.setdefault(chunk.doc_id, []).extend(found)
         by_id = {d.doc_id: d for d in documents}
-        kept_vectors = old_vectors[keep] if keep else np.zeros((0, self.embedder.dimension), np.float32)
-        self.store.write(
-            Snapshot(
-                manifest=self._manifest(len(documents), len(chunks)),
-                documents=documents,
-                chunks=chunks,
-                vectors=np.vstack([kept_vectors, new.vectors]),
-                lexical_texts=[embedding_text(by_id[c.doc_id], c, self.settings.context_header) for c in chunks],
-                mentions=mentions,
-                facets=facets.facet_rows(documents, mentions_of, linked),
-                recommendations=recommendations.link(units, rows),
-                recommendation_vectors=unit_vectors,
-            )
+        contents = Contents(
+            documents, chunks, vectors,
+            [embedding_text(by_id[c.doc_id], c, self.settings.context_header) for c in chunks], mentions,
+            facets.facet_rows(documents, mentions_of, linked), units, unit_vectors,
         )
+        self.store.commit(self._manifest(len(documents) + len(others)), contents, replaced & old_ids, reader, rewrite)
         report.ingested.extend(d.doc_id for d in new.documents)
         report.removed.extend(sorted((set(gone) | renamed) & old_ids))
         report.chunks_embedded += new.embedded
         report.chunks_reused += len(new.chunks) - new.embedded
 
     def _embed(
-        self, fresh: Iterable[Document], reuse: Callable[[str], np.ndarray | None], report: IngestReport, progress: bool
+        self,
+        fresh: Iterable[Document],
+        reuse: Callable[[list[str]], dict[str, np.ndarray]],
+        report: IngestReport,
+        progress: bool,
     ) -> _Embedded:
-        """Chunk each document as it arrives; embed in groups the chunks `reuse` has no vector for (by text hash)."""
+        """Chunk each document as it arrives; embed in groups the chunks `reuse` has no vector for
+        (it maps a document's text hashes to the vectors stored for them)."""
         chunker = Chunker(
             self.embedder.count_tokens,
             min(self.settings.chunk_tokens, self.embedder.max_tokens),
@@ -333,8 +343,9 @@ class Ingestor:
                 report.skipped.append(Skipped(doc.path or doc.doc_id, "no text left to index"))
                 continue
             documents.append(doc)
+            stored = reuse([c.text_hash for c in found])
             for chunk in found:
-                known = reuse(chunk.text_hash)
+                known = stored.get(chunk.text_hash)
                 if known is not None:
                     vectors[len(chunks)] = known
                 else:
@@ -350,7 +361,7 @@ class Ingestor:
             matrix[i] = vector
         return _Embedded(documents, chunks, matrix, embedded)
 
-    def _manifest(self, documents: int, chunks: int) -> dict:
+    def _manifest(self, documents: int) -> dict:
         s = self.settings
         return {
             "format": FORMAT_VERSION,
@@ -361,7 +372,6 @@ class Ingestor:
             "actors": actors.VERSION,
             "recommendations": recommendations.VERSION,
             "documents": documents,
-            "chunks": chunks,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
 
@@ -369,6 +379,18 @@ class Ingestor:
 def max_file_bytes(settings: Settings) -> int:
     """The `max_file_mb` setting in bytes: larger files are skipped."""
     return int(settings.max_file_mb * 1_000_000)
+
+
+def _relinked(others: list[Document], segment: list[Document]) -> set[str]:
+    """Ids of `others` whose catalogue record changes when `segment` joins them (another record, none
+    any more, or their record is rewritten)."""
+    _, linked = catalogue.link_files(others + segment)
+    fresh = {d.doc_id for d in segment}
+    return {
+        d.doc_id for d in others
+        if (linked[d.doc_id].doc_id if d.doc_id in linked else None) != d.extra.get("record")
+        or (d.doc_id in linked and linked[d.doc_id].doc_id in fresh)
+    }
 
 
 def _die_with_parent() -> None:

@@ -1,26 +1,32 @@
-"""The BM25 side of the index: language-aware tokenisation and a bm25s index over chunk texts.
+"""The BM25 side of the index: language-aware analysis, per-segment postings, index-wide BM25.
 
 English text is analysed with the configured stemmer and stop words, French and
 Spanish with their own (PyStemmer, bm25s's lists); any other language as the
 default language. A query is analysed in every language the index holds.
+
+Each segment stores its postings as term-major arrays (a sorted vocabulary, an
+offset per term, then the rows and term frequencies of every posting) that are
+memory-mapped on open. Scores use index-wide statistics (live rows, their mean
+length, each term's live document frequency over all segments), so a passage
+scores the same whichever segment holds it, and a merge changes no score.
+The formula is Lucene's BM25, as bm25s computes it (``method="lucene"``).
 """
 
 from __future__ import annotations
 
-import logging
 import re
+from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import bm25s
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH, STOPWORDS_SPANISH
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _STOPWORDS = {"en": frozenset(STOPWORDS_EN), "fr": frozenset(STOPWORDS_FRENCH), "es": frozenset(STOPWORDS_SPANISH)}
 ANALYSED = {"fr": ("french", "fr"), "es": ("spanish", "es")}  # stemmer and stop words; "en" uses the settings'
-
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+_FILES = ("vocab", "offsets", "rows", "tf", "lengths")
 
 
 class Analyzer:
@@ -85,34 +91,158 @@ def _stemmer(name: str | None):
     return stem
 
 
-class LexicalIndex:
-    """BM25 scores over a fixed list of chunk texts, row i = chunk row i."""
+@dataclass
+class Postings:
+    """One segment's inverted file: `rows[offsets[t]:offsets[t+1]]` hold term `vocab[t]`."""
 
-    def __init__(self, model: bm25s.BM25, analyzer: Analyzer, size: int):
-        self.model = model
+    vocab: np.ndarray  # sorted terms (numpy unicode)
+    offsets: np.ndarray  # int64, len(vocab) + 1
+    rows: np.ndarray  # int32 local rows, ascending within a term
+    tf: np.ndarray  # uint16 term frequencies
+    lengths: np.ndarray  # int32 terms per row (an empty row counts 1, as in bm25s)
+
+    @classmethod
+    def build(cls, texts: list[str], analyzer: Analyzer, languages: list[str | None] | None = None) -> Postings:
+        """Postings of the texts, row i = texts[i], each analysed in its language (default: the default)."""
+        terms: list[str] = []
+        rows: list[int] = []
+        tfs: list[int] = []
+        lengths = np.ones(len(texts), dtype=np.int32)
+        for row, (text, language) in enumerate(zip(texts, languages or [None] * len(texts))):
+            found = analyzer.terms(text, language)
+            lengths[row] = max(len(found), 1)
+            counts = Counter(found)
+            terms.extend(counts)
+            rows.extend([row] * len(counts))
+            tfs.extend(counts.values())
+        vocab, term_ids = np.unique(np.array(terms, dtype=str), return_inverse=True)
+        order = np.argsort(term_ids, kind="stable")  # rows stay ascending within each term
+        return cls._from_sorted(
+            vocab, term_ids[order], np.array(rows, np.int32)[order], np.array(tfs, np.uint16)[order], lengths
+        )
+
+    @classmethod
+    def _from_sorted(cls, vocab, term_ids, rows, tf, lengths) -> Postings:
+        offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(term_ids, minlength=len(vocab)), out=offsets[1:])
+        return cls(vocab.astype(str) if len(vocab) else np.array([], dtype="<U1"), offsets, rows, tf, lengths)
+
+    @classmethod
+    def merge(cls, parts: list[tuple[Postings, np.ndarray]]) -> Postings:
+        """The postings of the kept rows of several segments, renumbered in order (mask per part)."""
+        vocab = np.unique(np.concatenate([p.vocab for p, _ in parts])) if parts else np.array([], str)
+        term_ids, rows, tfs, lengths = [], [], [], []
+        base = 0
+        for postings, keep in parts:
+            new_row = np.cumsum(keep, dtype=np.int64) - 1 + base
+            per_term = np.diff(postings.offsets)
+            terms = np.repeat(np.searchsorted(vocab, postings.vocab), per_term)
+            live = keep[postings.rows]
+            term_ids.append(terms[live])
+            rows.append(new_row[postings.rows[live]].astype(np.int32))
+            tfs.append(postings.tf[live])
+            lengths.append(postings.lengths[keep])
+            base += int(keep.sum())
+        term_ids_all = np.concatenate(term_ids) if term_ids else np.zeros(0, np.int64)
+        order = np.argsort(term_ids_all, kind="stable")
+        merged = cls._from_sorted(
+            vocab, term_ids_all[order], np.concatenate(rows)[order], np.concatenate(tfs)[order],
+            np.concatenate(lengths).astype(np.int32),
+        )
+        used = np.diff(merged.offsets) > 0  # terms only deleted rows held
+        if not used.all():
+            merged = cls._from_sorted(
+                merged.vocab[used], np.repeat(np.arange(int(used.sum())), np.diff(merged.offsets)[used]),
+                merged.rows, merged.tf, merged.lengths,
+            )
+        return merged
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in _FILES:
+            np.save(folder / f"{name}.npy", getattr(self, name))
+
+    @classmethod
+    def load(cls, folder: Path) -> Postings:
+        """Memory-mapped postings (the vocabulary is read into memory for the look-ups)."""
+        arrays = {name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode=None if name == "vocab" else "r"))
+                  for name in _FILES}
+        return cls(**arrays)
+
+    def term_ids(self, terms: list[str]) -> np.ndarray:
+        """Each term's index in the vocabulary, -1 where the segment lacks it."""
+        if not len(self.vocab):
+            return np.full(len(terms), -1, dtype=np.int64)
+        wanted = np.array(terms, dtype=str)
+        at = np.minimum(np.searchsorted(self.vocab, wanted), len(self.vocab) - 1)
+        return np.where(self.vocab[at] == wanted, at, -1)
+
+
+class LexicalIndex:
+    """BM25 over the postings of several segments with index-wide statistics.
+
+    `parts` are (postings, live mask or None, first global row) per segment.
+    """
+
+    def __init__(
+        self, parts: list[tuple[Postings, np.ndarray | None, int]], analyzer: Analyzer, k1: float, b: float, size: int
+    ):
+        self.parts = parts
         self.analyzer = analyzer
-        self.size = size
+        self.k1, self.b, self.size = k1, b, size
+        live_rows = [len(p.lengths) if live is None else int(live.sum()) for p, live, _ in parts]
+        total_length = sum(
+            int(p.lengths.sum(dtype=np.int64) if live is None else p.lengths[live].sum(dtype=np.int64))
+            for p, live, _ in parts
+        )
+        self.n = sum(live_rows)
+        average = total_length / self.n if self.n else 1.0
+        # k1 * (1 - b + b * dl / avgdl) per row, in the float32 arithmetic bm25s uses
+        self._norms = [
+            (k1 * ((1 - b) + b * p.lengths.astype(np.float32) / np.float32(average))).astype(np.float32)
+            for p, _, _ in parts
+        ]
 
     @classmethod
     def build(
         cls, texts: list[str], analyzer: Analyzer, k1: float, b: float, languages: list[str | None] | None = None
     ) -> LexicalIndex:
-        """Index the texts (one BM25 document per chunk), each analysed in its language."""
-        model = bm25s.BM25(k1=k1, b=b, method="lucene", backend="numpy")
-        langs = languages or [None] * len(texts)
-        model.index([analyzer.terms(t, lang) or [""] for t, lang in zip(texts, langs)] or [[""]], show_progress=False)
-        return cls(model, analyzer, len(texts))
+        """An in-memory index of one list of texts (for tuning and tests)."""
+        return cls([(Postings.build(texts, analyzer, languages), None, 0)], analyzer, k1, b, len(texts))
 
-    def save(self, folder: Path) -> None:
-        self.model.save(str(folder), show_progress=False)
-
-    @classmethod
-    def load(cls, folder: Path, analyzer: Analyzer, size: int) -> LexicalIndex:
-        return cls(bm25s.BM25.load(str(folder), mmap=False), analyzer, size)
+    def matches(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """Global rows with a positive BM25 score (ascending) and their scores; deleted rows never."""
+        terms = self.analyzer.query_terms(query)
+        if not terms or self.n == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        found = [(postings.term_ids(terms), postings, live) for postings, live, _ in self.parts]
+        df = np.zeros(len(terms), dtype=np.int64)
+        for ids, postings, live in found:
+            for j, t in enumerate(ids):
+                if t >= 0:
+                    rows = postings.rows[postings.offsets[t] : postings.offsets[t + 1]]
+                    df[j] += len(rows) if live is None else int(live[rows].sum())
+        idf = np.log(1 + (self.n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        out_rows, out_scores = [], []
+        for (ids, postings, live), norms, (_, _, first) in zip(found, self._norms, self.parts):
+            spans = [(j, postings.offsets[t], postings.offsets[t + 1]) for j, t in enumerate(ids) if t >= 0]
+            if not spans:
+                continue
+            rows = np.concatenate([postings.rows[a:z] for _, a, z in spans])
+            tf = np.concatenate([postings.tf[a:z] for _, a, z in spans]).astype(np.float32)
+            weights = np.repeat(idf[[j for j, _, _ in spans]], [z - a for _, a, z in spans])
+            partial = weights * (tf / (norms[rows] + tf))
+            scores = np.bincount(rows, weights=partial, minlength=len(postings.lengths)).astype(np.float32)
+            hit = np.flatnonzero(scores) if live is None else np.flatnonzero((scores > 0) & live)
+            out_rows.append(hit + first)
+            out_scores.append(scores[hit])
+        if not out_rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        return np.concatenate(out_rows).astype(np.int64), np.concatenate(out_scores)
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for the query (zeros when no term is known)."""
-        terms = [t for t in self.analyzer.query_terms(query) if t in self.model.vocab_dict]
-        if not terms or self.size == 0:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self.model.get_scores(terms), dtype=np.float32)[: self.size]
+        """BM25 score of every global row for the query (zeros where no term matches)."""
+        out = np.zeros(self.size, dtype=np.float32)
+        rows, scores = self.matches(query)
+        out[rows] = scores
+        return out

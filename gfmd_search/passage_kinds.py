@@ -14,8 +14,8 @@ def is_prose(query: str) -> bool:
     return sum(any(ch.isdigit() for ch in t) for t in tokens) < PROSE * max(len(tokens), 1)
 
 
-def demote_tables(fused: np.ndarray, kinds: np.ndarray, query: str) -> np.ndarray:
-    """Fused scores with table passages pushed down when the query is prose."""
+def demote_tables(fused: np.ndarray, tables: np.ndarray, query: str) -> np.ndarray:
+    """Fused scores with table passages (where `tables` is true) pushed down when the query is prose."""
     if not is_prose(query):
         return fused
-    return np.where(kinds == "table", fused - TABLE_DEMOTION, fused)
+    return np.where(tables, fused - TABLE_DEMOTION, fused)

@@ -67,8 +67,8 @@ class _Worker:
         done = self.ingestor._embed(_documents([_load_one(job)], report), self._known, report, progress=False)
         return done, report.skipped
 
-    def _known(self, text_hash: str) -> np.ndarray | None:
-        return self.placeholder if text_hash in self.known else None
+    def _known(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        return {h: self.placeholder for h in hashes if h in self.known}
 
 
 class RayExecutor:
@@ -98,7 +98,7 @@ class RayExecutor:
                 **({"object_store_memory": 512 * 2**20} if local else {}),
             )
         try:
-            parts = self._run(ingestor.settings, todo, set(previous.vector_of_hash), report, progress)
+            parts = self._run(ingestor.settings, todo, previous.known_hashes(), report, progress)
             return _merge([empty, *parts], previous)
         finally:
             if started_here:
@@ -139,8 +139,8 @@ def _merge(parts: list[_Embedded], previous: _Previous) -> _Embedded:
     """One result from the per-file ones, with the vectors of known texts filled in from the index."""
     chunks = [c for p in parts for c in p.chunks]
     vectors = np.vstack([p.vectors for p in parts])
+    stored = previous.vectors_of([c.text_hash for c in chunks])
     for i, chunk in enumerate(chunks):
-        known = previous.vector_for(chunk.text_hash)
-        if known is not None:
-            vectors[i] = known
+        if chunk.text_hash in stored:
+            vectors[i] = stored[chunk.text_hash]
     return _Embedded([d for p in parts for d in p.documents], chunks, vectors, sum(p.embedded for p in parts))

@@ -19,7 +19,7 @@ import numpy as np
 
 from .actors import canonical_actor
 from .fusion import fuse
-from .recommendations import resolve
+from .recommendations import link, resolve
 from .recommendations.responses import STATUSES
 from .records import Filters, Recommendation
 from .search import Searcher, SearchError
@@ -45,11 +45,12 @@ def units(reader: IndexReader) -> Units:
     """The index's units (read once per index version)."""
     if reader not in _cache:
         documents = {d["doc_id"]: d for d in reader.documents()}
+        stored, vectors = reader.recommendations()
         found = [
             replace(u, title=documents[u.doc_id]["title"], source=documents[u.doc_id]["source"])
-            for u in resolve(reader.recommendations())
+            for u in resolve(link(stored, list(documents.values())))
         ]
-        _cache[reader] = Units(found, reader.recommendation_vectors(), [reader.analyzer.terms(u.text) for u in found])
+        _cache[reader] = Units(found, vectors, [reader.analyzer.terms(u.text) for u in found])
     return _cache[reader]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import faiss
 import numpy as np
 
 from .aggregate import by_document
@@ -35,9 +34,6 @@ class Searcher:
         self.reader = reader
         self.embedder = embedder
         self.settings = settings
-        d = reader.vectors.d
-        xb = faiss.rev_swig_ptr(reader.vectors.get_xb(), reader.size * d) if reader.size else np.zeros(0, np.float32)
-        self.matrix = np.asarray(xb).reshape(reader.size, d)
 
     def rank(self, query: str, k: int, mode: str | None = None, filters: Filters | None = None) -> list[tuple[int, float]]:
         """The top `k` chunk rows and their scores (the path every caller takes)."""
@@ -52,22 +48,24 @@ class Searcher:
         if depth == 0:
             return []
         if mode == "bm25":
-            return [(r, s) for r, s in _top(self._lexical(query, mask), min(k, depth), mask) if s > 0]
+            rows, scores = self._lexical(query, mask)
+            top = _top(scores, min(k, depth))
+            return list(zip(rows[top].tolist(), scores[top].tolist()))
         query_vector = self.embedder.encode_query(query)
-        dense_rows, dense_scores = self._dense(query_vector, depth, mask)
+        dense_rows, dense_scores = self.reader.dense(query_vector, depth, mask, self.settings.ann_nprobe)
         if mode == "dense":
             return list(zip(dense_rows[:k].tolist(), dense_scores[:k].tolist()))
-        lexical = self._lexical(query, mask)
-        lexical_rows = [r for r, _ in _top(lexical, depth, mask)]
-        rows = np.array(list(dict.fromkeys(dense_rows.tolist() + lexical_rows)), dtype=np.int64)
+        lexical_rows, lexical_scores = self._lexical(query, mask)
+        best_lexical = lexical_rows[_top(lexical_scores, depth)]
+        rows = np.array(list(dict.fromkeys(dense_rows.tolist() + best_lexical.tolist())), dtype=np.int64)
         fused = fuse(
             self.settings.fusion,
-            np.einsum("ij,j->i", self.matrix[rows], query_vector[0]),  # no BLAS threads to fight the encoder
-            lexical[rows],
+            self.reader.similarity(query_vector[0], rows),
+            _lookup(lexical_rows, lexical_scores, rows),
             self.settings.dense_weight,
             self.settings.rrf_k,
         )
-        fused = demote_tables(fused, self.reader.chunk_kinds[rows], query)
+        fused = demote_tables(fused, self.reader.is_table(rows), query)
         order = np.argsort(-fused, kind="stable")[:k]
         return [(int(rows[i]), float(fused[i])) for i in order]
 
@@ -142,14 +140,15 @@ class Searcher:
         rows = [c["row"] for c in self.reader.chunks_of(doc_id)]
         if not rows:
             raise SearchError(f"no document {doc_id!r} in the index")
-        centroid = self.matrix[rows].mean(axis=0, keepdims=True)
+        centroid = self.reader.vectors_at(np.array(rows)).mean(axis=0, keepdims=True)
         centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
         f = filters or Filters()
         mask = self.filter_mask(replace(f, exclude_doc_ids=[*(f.exclude_doc_ids or []), doc_id]))
         allowed = int(mask.sum()) if mask is not None else self.reader.size
         if allowed == 0:
             return []
-        found, scores = self._dense(centroid.astype(np.float32), min(k * 5 if group else k, allowed), mask)
+        depth = min(k * 5 if group else k, allowed)
+        found, scores = self.reader.dense(centroid.astype(np.float32), depth, mask, self.settings.ann_nprobe)
         return self.hits(self._pick(list(zip(found.tolist(), scores.tolist())), k, group), "")
 
     def hits(self, ranked: list[tuple[int, float]], query: str) -> list[Hit]:
@@ -183,26 +182,27 @@ class Searcher:
             )
         return hits
 
-    def _dense(self, query_vector: np.ndarray, depth: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        params = None
-        if mask is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(mask).astype(np.int64)))
-        scores, rows = self.reader.vectors.search(query_vector, depth, params=params)
-        keep = rows[0] >= 0
-        return rows[0][keep], scores[0][keep]
-
-    def _lexical(self, query: str, mask: np.ndarray | None) -> np.ndarray:
-        scores = self.reader.lexical.scores(query)
-        return scores if mask is None else np.where(mask, scores, -np.inf).astype(np.float32)
+    def _lexical(self, query: str, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Allowed rows with a positive BM25 score (ascending) and their scores."""
+        rows, scores = self.reader.lexical.matches(query)
+        if mask is None:
+            return rows, scores
+        keep = mask[rows]
+        return rows[keep], scores[keep]
 
 
-def _top(scores: np.ndarray, k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
-    """Rows of the k highest scores, best first; masked rows never appear."""
-    if k <= 0:
-        return []
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k highest scores, best first (ties by position)."""
     k = min(k, len(scores))
-    part = np.argpartition(-scores, k - 1)[:k]
-    order = part[np.argsort(-scores[part], kind="stable")]
-    if mask is not None:
-        order = order[mask[order]]
-    return [(int(r), float(scores[r])) for r in order]
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    return part[np.lexsort((part, -scores[part]))]
+
+
+def _lookup(rows: np.ndarray, scores: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The scores of `wanted` rows in a sparse score list (ascending rows); 0 where absent."""
+    if not len(rows):
+        return np.zeros(len(wanted), np.float32)
+    at = np.minimum(np.searchsorted(rows, wanted), len(rows) - 1)
+    return np.where(rows[at] == wanted, scores[at], 0).astype(np.float32)

@@ -159,8 +159,8 @@ def test_tables_are_their_own_passages_and_lose_to_prose(shared_data):
     assert "83\n\n58" not in page.text and "Djibouti Ethiopia Somalia Sudan Baseline" not in page.text
     fused = np.array([1.5, 1.0, 0.2])
     kinds = np.array(["table", "body", "note"], dtype=object)
-    assert np.argmax(demote_tables(fused, kinds, "returnees supported by the programme")) == 1
-    assert np.argmax(demote_tables(fused, kinds, "83 58 29 2017")) == 0
+    assert np.argmax(demote_tables(fused, kinds == "table", "returnees supported by the programme")) == 1
+    assert np.argmax(demote_tables(fused, kinds == "table", "83 58 29 2017")) == 0
 
 
 def test_collapse_keeps_the_best_and_lists_the_others():

@@ -108,7 +108,7 @@ def test_tuning_fuses_like_search(first_run: Path, subset: Path, cache: Path) ->
         searcher = engine.searcher()
         for text in list(collection.queries.values())[:5]:
             expected = searcher.rank(text, CHUNK_DEPTH, "hybrid")
-            dense = searcher.matrix @ engine.embedder.encode_query(text)[0]
+            dense = searcher.reader.matrix() @ engine.embedder.encode_query(text)[0]
             lexical = searcher.reader.lexical.scores(text)
             rows = _pool(dense, lexical, max(CHUNK_DEPTH, settings.candidates))
             got = _fused(dense[rows], lexical[rows], rows, fusion, weight, settings.rrf_k)

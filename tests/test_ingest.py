@@ -150,7 +150,7 @@ def test_a_crash_while_writing_leaves_the_previous_index_live(tmp_path: Path, em
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("gfmd_search.store.faiss.write_index", explode)
+    monkeypatch.setattr("gfmd_search.lexical.Postings.save", explode)
     with pytest.raises(OSError):
         engine.ingest([tmp_path / "more"], progress=False)
     monkeypatch.undo()

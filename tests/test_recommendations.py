@@ -4,7 +4,6 @@ search through Engine, the CLI and `GET /recommendations`."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +13,9 @@ from fastapi.testclient import TestClient
 from conftest import RECOMMENDATION_PDFS
 from gfmd_search import recommendations
 from gfmd_search.loaders import load_document
-from gfmd_search.records import Document, Page, Recommendation, Response
-from gfmd_search.store import FORMAT_VERSION, IndexStore, Snapshot
+from gfmd_search.records import Chunk, Document, Page, Recommendation, Response
+from gfmd_search.segment import Contents
+from gfmd_search.store import FORMAT_VERSION, IndexStore
 
 HOA, HOA_BRIEF, CS_PLAN, CS_BRIEF = RECOMMENDATION_PDFS
 
@@ -180,7 +180,7 @@ def test_a_response_whose_report_is_missing_is_kept_and_named(load):
 # --- store ----------------------------------------------------------------------------------------
 
 
-def test_store_round_trip_and_an_index_without_the_table(tmp_path):
+def test_store_round_trip_keeps_units_of_live_documents_only(tmp_path):
     unit = Recommendation(
         "d",
         0,
@@ -193,30 +193,32 @@ def test_store_round_trip_and_an_index_without_the_table(tmp_path):
         ["IOM"],
         ["labour"],
         Response("partially accepted", ["Act"], ["RO Nairobi"], "2025", "1", "m", 4, "raw"),
-        {"doc_id": "r", "number": "3", "page": 9},
     )
     doc = Document("d", "D", [Page(1, "x"), Page(2, "IOM should act.")], content_hash="h")
-    from gfmd_search.records import Chunk
-
-    snap = Snapshot(
-        manifest={"format": FORMAT_VERSION, "settings": {"stemmer": "porter", "stopwords": "en", "bm25_k1": 0.9, "bm25_b": 0.5}},
-        documents=[doc],
-        chunks=[Chunk("d", 0, "IOM should act.", 2, 2, None, 3, 18, "t")],
-        vectors=np.ones((1, 4), np.float32) / 2,
-        lexical_texts=["IOM should act."],
-        mentions=[[]],
+    other = Document("e", "E", [Page(1, "Nothing to recommend.")], content_hash="h2")
+    contents = Contents(
+        [doc, other],
+        [Chunk("d", 0, "IOM should act.", 2, 2, None, 3, 18, "t"), Chunk("e", 0, "Nothing to recommend.", 1, 1, None, 0, 21, "u")],
+        np.ones((2, 4), np.float32) / 2,
+        ["IOM should act.", "Nothing to recommend."],
+        [[], []],
         recommendations=[unit],
         recommendation_vectors=np.full((1, 4), 0.5, np.float32),
     )
+    manifest = {"format": FORMAT_VERSION, "dimension": 4, "documents": 2,
+                "settings": {"stemmer": "porter", "stopwords": "en", "bm25_k1": 0.9, "bm25_b": 0.5}}
     store = IndexStore(tmp_path / "index")
-    version = store.write(snap)
-    assert store.open().recommendations() == [unit]
-    assert store.open().recommendation_vectors().tolist() == [[0.5] * 4]
-    db = sqlite3.connect(version / "catalogue.sqlite")
-    db.execute("DROP TABLE recommendations")
-    db.commit()
-    db.close()
-    assert store.open().recommendations() == []
+    with store.writing():
+        store.commit(manifest, contents, set(), None)
+    units, vectors = store.open().recommendations()
+    assert units == [unit] and vectors.tolist() == [[0.5] * 4]
+    assert store.open().recommendations({"e"})[0] == []
+    with store.writing():  # d is deleted: its unit goes with it, and a merge drops it
+        store.commit(manifest, None, {"d"}, store.open())
+    assert store.open().recommendations()[0] == []
+    with store.writing():
+        store.merge(None)
+    assert store.open().recommendations()[0] == [] and len(store.open().segments) == 1
 
 
 # --- search, CLI, API ---------------------------------------------------------------------------------
@@ -295,8 +297,8 @@ def test_incremental_ingest_keeps_units_and_reparses_stale_ones(tmp_path, embedd
     (folder / "b.txt").write_text("Donors are encouraged to fund return and reintegration programmes.\n")
     engine.ingest([folder], progress=False)
     reader = engine.searcher().reader
-    assert [(u.doc_id, u.kind) for u in reader.recommendations()] == [("a", "numbered"), ("b", "prose")]
-    vectors = reader.recommendation_vectors()
+    units, vectors = reader.recommendations()
+    assert [(u.doc_id, u.kind) for u in units] == [("a", "numbered"), ("b", "prose")]
     assert vectors.shape == (2, embedder.dimension) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)
     assert engine.recommendations("skills recognition")[0].doc_id == "a"
     manifest = reader.version / "manifest.json"  # as if built by older rules: the next ingest parses again
