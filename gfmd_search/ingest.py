@@ -29,7 +29,7 @@ from .embedding import Embedder
 from .languages import with_language
 from .loaders import LoadError, display_path, find_files, identify, load_document
 from .loaders.metadata import doc_id_for
-from .loaders.records import RECORD_EXTENSIONS, load_records, read_mapping
+from .loaders.records import RECORD_EXTENSIONS, file_key, load_records, read_mapping
 from .records import Chunk, Document, IngestReport, Mention, Skipped
 from .segment import Contents
 from .store import FORMAT_VERSION, IndexReader, IndexStore, StoreError
@@ -273,7 +273,7 @@ class Ingestor:
             vectors = np.vstack([old_vectors[keep].reshape(len(keep), -1), vectors]) if keep else vectors
             moving = {d.doc_id for d in old_docs} - replaced
         elif reader is not None:
-            others = [d for d in reader.document_records() if d.doc_id not in replaced]
+            others = _linkable(reader, documents, replaced)
             moving = _relinked(others, documents)
             if moving:  # documents whose catalogue record changed move to the new segment
                 t_docs, t_chunks, t_vectors, t_mentions = reader.load_documents(moving)
@@ -300,7 +300,8 @@ class Ingestor:
             [embedding_text(by_id[c.doc_id], c, self.settings.context_header) for c in chunks], mentions,
             facets.facet_rows(documents, mentions_of, linked), units, unit_vectors,
         )
-        self.store.commit(self._manifest(len(documents) + len(others)), contents, replaced & old_ids, reader, rewrite)
+        live = len({d.doc_id for d in documents} | (old_ids - replaced))
+        self.store.commit(self._manifest(live), contents, replaced & old_ids, reader, rewrite)
         report.ingested.extend(d.doc_id for d in new.documents)
         report.removed.extend(sorted((set(gone) | renamed) & old_ids))
         report.chunks_embedded += new.embedded
@@ -379,6 +380,16 @@ class Ingestor:
 def max_file_bytes(settings: Settings) -> int:
     """The `max_file_mb` setting in bytes: larger files are skipped."""
     return int(settings.max_file_mb * 1_000_000)
+
+
+def _linkable(reader: IndexReader, documents: list[Document], replaced: set[str]) -> list[Document]:
+    """The live documents, outside `replaced`, whose catalogue link `documents` may change or
+    lend: records naming files, files linked to a record, and files the new records name."""
+    named = {key for d in documents for key in d.extra.get("files", ())}
+    found = reader.document_records(catalogued=True)
+    extra = {doc_id for doc_id, path in reader.document_paths().items() if file_key(Path(path).name) in named} if named else set()
+    extra -= {d.doc_id for d in found}
+    return [d for d in found + (reader.document_records(extra) if extra else []) if d.doc_id not in replaced]
 
 
 def _relinked(others: list[Document], segment: list[Document]) -> set[str]:

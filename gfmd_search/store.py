@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -176,15 +176,16 @@ class IndexStore:
         Call inside `writing`."""
         merged = False
         while True:
-            reader = self.open()
-            sizes = [int(reader.segment_live(s).sum()) for s in reader.segments]
-            deleted = [s.rows - n for s, n in zip(reader.segments, sizes)]
+            listed = json.loads((self.current() / "manifest.json").read_text())["segments"]
+            sizes = [e["rows"] - e["deleted"] for e in listed]
+            deleted = [e["deleted"] for e in listed]
             if factor is None:
                 run = range(len(sizes)) if len(sizes) > 1 or any(deleted) else range(0)
             else:
                 run = plan_merge(sizes, deleted, factor)
             if not run:
                 return merged
+            reader = self.open()  # only when there is something to merge: opening reads every segment
             parts = [(reader.segments[i], reader.segment_live(reader.segments[i])) for i in run]
             name = self._segment_name()
             self._build_segment(name, partial(segment.merge, parts=parts, ann=self.ann))
@@ -336,7 +337,11 @@ class IndexReader:
             self._doc_live = np.zeros(len(self._doc_ids), bool)
             self._doc_live[self.chunk_doc_index[self.live]] = True
         self.document_count = int(self._doc_live.sum())
-        self.facets = FacetTable(self._facet_rows(), len(self._doc_ids))
+
+    @cached_property
+    def facets(self) -> FacetTable:
+        """Every live document's facet values as arrays (read on first use: writers never need them)."""
+        return FacetTable(self._facet_rows(), len(self._doc_ids))
 
     def _facet_rows(self) -> list[tuple[int, str, str]]:
         """(global document position, facet, value) of every live document."""
@@ -351,11 +356,13 @@ class IndexReader:
             first += len(seg.doc_ids)
         return rows
 
-    def declared_facets(self) -> dict[str, dict[str, list[str]]]:
-        """The facets records declared, per live document: {doc_id: {facet: values}}."""
+    def declared_facets(self, doc_ids: set[str] | None = None) -> dict[str, dict[str, list[str]]]:
+        """The facets records declared, per live document (or of `doc_ids`): {doc_id: {facet: values}}."""
         out: dict[str, dict[str, list[str]]] = {}
         for i, seg in enumerate(self.segments):
-            live = self._live_ids(i)
+            live = self._live_ids(i) if doc_ids is None else self._live_ids(i) & doc_ids
+            if not live:
+                continue
             for r in seg.query("SELECT doc_id, facet, value FROM facets WHERE declared = 1 ORDER BY rowid"):
                 if r["doc_id"] in live:
                     out.setdefault(r["doc_id"], {}).setdefault(r["facet"], []).append(r["value"])
@@ -478,6 +485,18 @@ class IndexReader:
         """Document ids by position; `chunk_doc_index[row]` is a position (deleted documents keep theirs)."""
         return self._doc_ids
 
+    def doc_live(self) -> np.ndarray:
+        """Whether each document position is live (not deleted or replaced)."""
+        return self._doc_live
+
+    def doc_years(self) -> list[int | None]:
+        """Each document position's year."""
+        return [None if y < 0 else int(y) for y in self._years.tolist()]
+
+    def live_rows(self) -> np.ndarray:
+        """The rows not deleted, ascending."""
+        return np.arange(self.size) if self.live is None else np.flatnonzero(self.live)
+
     def mentions(self, rows: list[int]) -> dict[int, list[Mention]]:
         """Actor mentions of the given chunk rows."""
         out: dict[int, list[Mention]] = {int(r): [] for r in rows}
@@ -502,15 +521,33 @@ class IndexReader:
             first += len(seg.doc_ids)
         return dict(counts)
 
-    def documents(self) -> list[dict[str, Any]]:
-        """Every live document's metadata row, by id."""
+    def documents(self, doc_ids: set[str] | None = None, catalogued: bool = False) -> list[dict[str, Any]]:
+        """Every live document's metadata row (or those of `doc_ids`; with `catalogued`, at least the
+        records naming files and the files linked to a record), by id."""
         out = []
-        first = 0
-        for seg in self.segments:
-            live = self._doc_live[first : first + len(seg.doc_ids)]
-            out.extend(_doc_dict(r) for i, r in enumerate(seg.query("SELECT * FROM documents ORDER BY rowid")) if live[i])
-            first += len(seg.doc_ids)
+        sql = "SELECT rowid - 1 AS position, * FROM documents"
+        if catalogued:
+            sql += """ WHERE extra LIKE '%"files"%' OR extra LIKE '%"record"%'"""
+        for i, seg in enumerate(self.segments):
+            first = self._doc_first[i]
+            if doc_ids is None:
+                found = seg.query(sql)
+            else:
+                found = seg.query_in(sql + (" AND" if catalogued else " WHERE") + " doc_id IN ({marks})", list(doc_ids))
+            out.extend(_doc_dict(r) for r in found if self._doc_live[first + r["position"]])
+        for d in out:
+            del d["position"]
         return sorted(out, key=lambda d: d["doc_id"])
+
+    def document_paths(self) -> dict[str, str]:
+        """The file path of every live document loaded from a file: {doc_id: path}."""
+        out = {}
+        for i, seg in enumerate(self.segments):
+            first = self._doc_first[i]
+            for r in seg.query("SELECT rowid - 1 AS position, doc_id, path FROM documents WHERE path IS NOT NULL"):
+                if self._doc_live[first + r["position"]]:
+                    out[r["doc_id"]] = r["path"]
+        return out
 
     def _locate(self, doc_id: str) -> tuple[int, Segment] | None:
         found = np.flatnonzero((self._doc_ids == doc_id) & self._doc_live)
@@ -567,7 +604,7 @@ class IndexReader:
         """Every live document (pages not kept), chunk, vector and mention, in row order.
 
         This reads the whole archive: for rewrites (another analyzer) and evaluations only."""
-        live_rows = np.arange(self.size) if self.live is None else np.flatnonzero(self.live)
+        live_rows = self.live_rows()
         chunks: list[Chunk] = []
         for seg in self.segments:
             live = self.segment_live(seg)
@@ -575,14 +612,16 @@ class IndexReader:
         by_row = self.mentions(live_rows.tolist())
         return self.document_records(), chunks, self.vectors_at(live_rows), [by_row[int(r)] for r in live_rows]
 
-    def document_records(self) -> list[Document]:
-        """Every live document as a Document (pages empty, declared facets kept), by id."""
-        declared = self.declared_facets()
-        return [replace(_document(d), facets=declared.get(d["doc_id"], {})) for d in self.documents()]
+    def document_records(self, doc_ids: set[str] | None = None, catalogued: bool = False) -> list[Document]:
+        """Live documents as Documents (pages empty, declared facets kept), by id; `doc_ids` and
+        `catalogued` choose as in `documents`."""
+        rows = self.documents(doc_ids, catalogued)
+        declared = self.declared_facets({d["doc_id"] for d in rows})
+        return [replace(_document(d), facets=declared.get(d["doc_id"], {})) for d in rows]
 
     def load_documents(self, doc_ids: set[str]) -> tuple[list[Document], list[Chunk], np.ndarray, list[list[Mention]]]:
         """Some live documents with their chunks, vectors and mentions (to move them to a new segment)."""
-        documents = [d for d in self.document_records() if d.doc_id in doc_ids]
+        documents = self.document_records(doc_ids)
         rows: list[int] = []
         chunks: list[Chunk] = []
         for d in documents:

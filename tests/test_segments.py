@@ -22,6 +22,7 @@ from gfmd_search.records import Chunk, Document, Page
 from gfmd_search.segment import AnnParams, Contents
 from gfmd_search.store import IndexStore, StoreError
 
+UNHCR = "Office of the United Nations High Commissioner for Refugees (UNHCR)"
 QUERIES = ["boundary layer transition", "heat transfer at hypersonic speed", "buckling of thin cylindrical shells",
            "pressure distribution on a wing"]
 
@@ -235,3 +236,23 @@ def test_an_index_of_an_unknown_format_is_refused_with_how_to_rebuild(tmp_path: 
     (tmp_path / "index" / "current").symlink_to(version.name)
     with pytest.raises(StoreError, match="Rebuild it"):
         IndexStore(tmp_path / "index").open()
+
+
+def test_a_removed_document_no_longer_counts_for_partners_facets_or_recommendations(tmp_path: Path):
+    engine = engine_for(tmp_path / "index", TinyEncoder(), merge_factor=100)
+    kept = Document(doc_id="kept", title="Skills partnerships", doc_type="report", pages=[Page(1,
+                    "The ILO supported skills partnerships for nurses between the Philippines and Germany.")])
+    gone = Document(doc_id="gone", title="Skills partnerships too", doc_type="brief", pages=[Page(1,
+                    "Recommendations\n\n1. UNHCR should fund skills partnerships for nurses in Kenya.")])
+    other = Document(doc_id="other", title="Data", doc_type="report", pages=[Page(1, "Migration data and statistics.")])
+    engine.ingest_documents([kept], progress=False)
+    engine.ingest_documents([gone, other], progress=False)
+    assert UNHCR in {p.name for p in engine.partners("skills partnerships for nurses", k=10).partners}
+    assert engine.recommendations(doc_id="gone")
+    engine.remove(["gone"])
+    reader = engine.searcher().reader
+    assert len(reader.segments) == 2 and reader.live is not None  # the removal only marked rows deleted
+    assert UNHCR not in {p.name for p in engine.partners("skills partnerships for nurses", k=10).partners}
+    assert not reader.recommendations()[0] and not engine.recommendations("fund skills partnerships for nurses")
+    assert engine.stats()["documents"] == 2 and engine.search_faceted("skills", ["doc_type"]).facets["doc_type"][0].value == "report"
+    assert [h.doc_id for h in engine.search("skills partnerships nurses", k=5, mode="bm25")] == ["kept"]

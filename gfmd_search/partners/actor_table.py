@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..records import NO_ROLE, Mention
 from ..store import IndexReader
 
@@ -48,14 +50,15 @@ class ActorTable:
     def __init__(self, reader: IndexReader):
         self.doc_ids = reader.doc_ids()
         self.position = {d: i for i, d in enumerate(self.doc_ids)}
-        self.years: list[int | None] = [d["year"] for d in reader.documents()]
+        self.years: list[int | None] = reader.doc_years()
         self.names: list[dict[str, Naming]] = [{} for _ in self.doc_ids]
         self.types: dict[str, str] = {}
         doc_of = reader.chunk_doc_index
-        for start in range(0, reader.size, BATCH):
-            for row, found in reader.mentions(list(range(start, min(start + BATCH, reader.size)))).items():
+        live = reader.live_rows()
+        for start in range(0, len(live), BATCH):
+            for row, found in reader.mentions(live[start : start + BATCH].tolist()).items():
                 self._add(int(doc_of[row]), row, found)
-        self.totals = self._count(range(len(self.doc_ids)))
+        self.totals = self._count(np.flatnonzero(reader.doc_live()).tolist())
 
     def _add(self, doc: int, row: int, found: list[Mention]) -> None:
         named = self.names[doc]

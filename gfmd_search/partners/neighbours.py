@@ -69,11 +69,13 @@ def votes(table: ActorTable, nearest: list[tuple[int, float]]) -> dict[str, Neig
 
 
 def document_texts(reader: IndexReader) -> list[str]:
-    """Each document's text, its chunks joined in row order (in `IndexReader.doc_ids` order)."""
+    """Each document's text, its chunks joined in row order (in `IndexReader.doc_ids` order; a
+    deleted document's is empty)."""
     parts: list[list[str]] = [[] for _ in range(len(reader.doc_ids()))]
     doc_of = reader.chunk_doc_index
-    for start in range(0, reader.size, BATCH):
-        for chunk in reader.chunk_rows(list(range(start, min(start + BATCH, reader.size)))):
+    live = reader.live_rows()
+    for start in range(0, len(live), BATCH):
+        for chunk in reader.chunk_rows(live[start : start + BATCH].tolist()):
             parts[int(doc_of[chunk["row"]])].append(chunk["text"])
     return ["\n".join(p) for p in parts]
 
