@@ -232,10 +232,10 @@ class LexicalIndex:
             tf = np.concatenate([postings.tf[a:z] for _, a, z in spans]).astype(np.float32)
             weights = np.repeat(idf[[j for j, _, _ in spans]], [z - a for _, a, z in spans])
             partial = weights * (tf / (norms[rows] + tf))
-            scores = np.bincount(rows, weights=partial, minlength=len(postings.lengths)).astype(np.float32)
+            scores = np.bincount(rows, weights=partial, minlength=len(postings.lengths))  # float64
             hit = np.flatnonzero(scores) if live is None else np.flatnonzero((scores > 0) & live)
             out_rows.append(hit + first)
-            out_scores.append(scores[hit])
+            out_scores.append(scores[hit].astype(np.float32))  # cast the matches only
         if not out_rows:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         return np.concatenate(out_rows).astype(np.int64), np.concatenate(out_scores)
