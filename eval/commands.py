@@ -186,6 +186,7 @@ def _add_eval_recommendations(sub: Any, common: argparse.ArgumentParser, make_en
         "recommendation search finds a recommendation from a restatement of it. See eval/recommendations.py.",
     )
     p.add_argument("--pdfs", type=Path, default=Path("../shared/data/iom-pdfs"), help="folder of the IOM PDFs")
+    p.add_argument("--seeds", type=Path, default=Path("../shared/seeds"), help="folder of the GFMD seed texts (held out)")
     p.add_argument("--search", action="store_true", help="also measure the search (over --index, an index of --pdfs)")
     p.add_argument("--out", type=Path, default=Path("eval/results/recommendations"),
                    help="write metrics.json and report.md here")
@@ -195,7 +196,7 @@ def _add_eval_recommendations(sub: Any, common: argparse.ArgumentParser, make_en
 
         from gfmd_search_eval.recommendations import evaluate, evaluate_search, write_report
 
-        metrics = evaluate(args.pdfs)
+        metrics = evaluate(args.pdfs, args.seeds)
         if args.search:
             metrics["search"] = evaluate_search(make_engine(args))
         write_report(metrics, args.out)

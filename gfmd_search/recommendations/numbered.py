@@ -53,7 +53,8 @@ class Found:
 def find_numbered(layout: Layout) -> tuple[list[Found], list[tuple[int, int]]]:
     """Numbered recommendations in reading order, one per number: a repeat in a summary or an
     annex gives way to the labelled one in a Recommendations section, then to the longer one.
-    Also the spans of every occurrence, kept or not (no prose recommendation is read there)."""
+    Also the spans no prose recommendation is read in: each kept one with its body, and the
+    statement of each repeat (the text after a repeat is the document's own)."""
     text = layout.text
     sections = layout.recommendation_sections()
     found = [*_labelled(layout, sections), *_listed(layout, sections)]
@@ -68,7 +69,8 @@ def find_numbered(layout: Layout) -> tuple[list[Found], list[tuple[int, int]]]:
         key = f.number.lower()
         if key not in best or _weight(f) > _weight(best[key]):
             best[key] = f
-    return sorted(best.values(), key=lambda f: f.start), [(f.at, f.body_end) for f in found]
+    kept = sorted(best.values(), key=lambda f: f.start)
+    return kept, [(f.at, f.body_end if f in kept else f.end) for f in found]
 
 
 def _weight(f: Found) -> tuple[bool, bool, int]:
