@@ -134,7 +134,7 @@ def score_test(test: dict[str, Any], prose: dict[str, Any], units: list[Recommen
     for doc_id, want in test["documents"].items():
         scope = {doc_id: want["pages"]}
         found = [u for u in units if u.kind == "numbered" and _inside(u, scope)]
-        _match(doc_id, want["recommendations"], found, tally, names, errors, lambda u, j: u.number == j["number"])
+        _match(doc_id, want["recommendations"], found, tally, names, errors, lambda u, j: u.number.split()[0] == j["number"])
     numbered = {**tally.report(), "addressees": names.report()}
     prose_test = score_prose(prose, units, HELD_OUT)
     return {

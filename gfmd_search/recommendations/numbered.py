@@ -1,6 +1,7 @@
 """Numbered recommendations: labelled ones ("Recommendation 3:", "Recommandation n° 3", "R3.",
 "Evaluation recommendation # 3:") anywhere, and numbered or lettered items of a list under a
-"Recommendations" heading. A mention such as "in line with Recommendation 1" or "(see
+"Recommendations" heading (a later section's own list, such as a case study's, keeps its items
+beside the main ones). A mention such as "in line with Recommendation 1" or "(see
 Recommendation 2)" is a reference, not a new recommendation.
 """
 
@@ -10,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .layout import Layout
+from .link import WITH_NUMBER, similarity, words
 
 _WORD = r"(?:recommendation|recommandation|recomendaci[óo]n)"
 LABEL = re.compile(
@@ -69,8 +71,30 @@ def find_numbered(layout: Layout) -> tuple[list[Found], list[tuple[int, int]]]:
         key = f.number.lower()
         if key not in best or _weight(f) > _weight(best[key]):
             best[key] = f
-    kept = sorted(best.values(), key=lambda f: f.start)
+    kept = sorted([*best.values(), *_own_lists(layout, sections, found, best)], key=lambda f: f.start)
     return kept, [(f.at, f.body_end if f in kept else f.end) for f in found]
+
+
+def _own_lists(
+    layout: Layout, sections: list[tuple[int, int]], found: list[Found], best: dict[str, Found]
+) -> list[Found]:
+    """Items of a list in another Recommendations section (a case study's own) that do not repeat
+    the kept recommendation of their number: they are recommendations of their own, numbered
+    "N (p. P)" after the page their section starts on."""
+    out = []
+    for f in found:
+        kept = best[f.number.lower()]
+        if f is kept or f.labelled or not f.in_section:
+            continue
+        section = next(s for s, e in sections if s <= f.start < e)
+        if _in([(s, e) for s, e in sections if s == section], kept.start):
+            continue
+        text = layout.text
+        if similarity(words(text[f.start : f.end]), words(text[kept.start : kept.end])) >= WITH_NUMBER:
+            continue
+        f.number = f"{f.number} (p. {layout.page(section)})"
+        out.append(f)
+    return out
 
 
 def _weight(f: Found) -> tuple[bool, bool, int]:
