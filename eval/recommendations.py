@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,6 @@ def score(judged: dict[str, Any], units: list[Recommendation]) -> dict[str, Any]
     }
 
 
-
 def score_prose(prose: dict[str, Any], units: list[Recommendation], split: str) -> dict[str, Any]:
     """Prose recommendations of the documents of one split: precision and recall against every
     prose recommendation judged there, right page, and addressees; with the errors."""
@@ -147,7 +147,7 @@ def score_test(test: dict[str, Any], prose: dict[str, Any], units: list[Recommen
 
 
 def _match(doc_id: str, judged: list[dict[str, Any]], found: list[Recommendation], tally: _Tally, names: _Names,
-           errors: list[str], same: Any) -> None:
+           errors: list[str], same: Callable[[Recommendation, dict[str, Any]], bool]) -> None:
     """Pair judged and extracted units by their first words (and `same`), tallying hits, pages and
     addressees; a judged unit matches on any page, its page is then scored."""
     taken: set[int] = set()
@@ -403,6 +403,32 @@ def _search_lines(search: dict[str, Any]) -> list[str]:
         "|---|---:|---:|---:|",
         *(f"| {name} | {m['mrr']} | {m['recall@1']} | {m['recall@10']} |" for name, m in search["systems"].items()),
     ]
+
+
+def _roles_lines(roles: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        f"## Partner suggestion: who was asked to act on a recommendation ({roles['recommendations']} judged)",
+        "",
+        f"Both `addressee` and `responsible` role weights set to each value; p: paired sign-flip test against "
+        f"{roles['baseline']:g} (the default); W/T/L: queries whose MAP@10 rises, stays, falls against it.",
+    ]
+    for name in ("own statement", "restatement"):
+        r = roles[name]
+        lines += [
+            "",
+            f"Queries: the recommendation's {name} ({r['queries']}).",
+            "",
+            "| role weight | MAP@10 | nDCG@10 | P@3 | p (MAP) | W/T/L |",
+            "|---|---:|---:|---:|---:|---|",
+            *(
+                f"| {run.removeprefix('role weight ')} | {s['map@10']} | {s['ndcg@10']} | {s['precision@3']} | "
+                f"{r['p_vs_default'].get(run, {}).get('map@10', '')} | "
+                f"{'/'.join(map(str, r['wins_ties_losses_vs_default_map'].get(run, []))) or 'default'} |"
+                for run, s in r["scores"].items()
+            ),
+        ]
+    return lines
 
 
 def _passages_mapped(searcher: Any, every: Any, query: str, k: int) -> list[Recommendation]:

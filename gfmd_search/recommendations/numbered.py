@@ -81,15 +81,15 @@ def _own_lists(
     """Items of a list in another Recommendations section (a case study's own) that do not repeat
     the kept recommendation of their number: they are recommendations of their own, numbered
     "N (p. P)" after the page their section starts on."""
-    out = []
+    def section_of(offset: int) -> int | None:
+        return next((s for s, e in sections if s <= offset < e), None)
+
+    text, out = layout.text, []
     for f in found:
         kept = best[f.number.lower()]
-        if f is kept or f.labelled or not f.in_section:
+        section = section_of(f.start)
+        if f is kept or f.labelled or section is None or section == section_of(kept.start):
             continue
-        section = next(s for s, e in sections if s <= f.start < e)
-        if _in([(s, e) for s, e in sections if s == section], kept.start):
-            continue
-        text = layout.text
         if similarity(words(text[f.start : f.end]), words(text[kept.start : kept.end])) >= WITH_NUMBER:
             continue
         f.number = f"{f.number} (p. {layout.page(section)})"

@@ -1,7 +1,8 @@
 """Recommendations stated in prose, in English, French and Spanish: "We recommend ...", "It is
-recommended that ...", impersonal advice ("It is important to monitor ..."), and sentences whose subject is an actor or a group followed by a modal
-("IOM should ...", "Governments are encouraged to ...", "Les États devraient ...",
-"Los gobiernos deberían ..."). A sentence whose subject names no one is not taken."""
+recommended that ...", impersonal advice ("It is important to monitor ..."), and sentences whose
+subject is an actor or a group followed by a modal ("IOM should ...", "Governments are encouraged
+to ...", "Les États devraient ...", "Los gobiernos deberían ..."). A modal sentence whose subject
+names no one is not taken."""
 
 from __future__ import annotations
 
