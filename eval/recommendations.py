@@ -315,7 +315,7 @@ def write_report(metrics: dict[str, Any], out: Path) -> None:
         f"({metrics['links']['right']} right of {metrics['links']['found']} found, "
         f"{metrics['links']['judged']} judged).",
         "",
-        "## Held-out test set (judged after the rules were fixed; see eval/recommendations/README.md)",
+        "## Held-out test set (judged before it was first scored; see eval/recommendations/README.md)",
         "",
         *_table((("numbered", test["numbered"]), ("prose", test["prose"]), ("all", test["all"]))),
         "",
@@ -356,8 +356,8 @@ def _table(rows: tuple[tuple[str, dict[str, Any]], ...]) -> list[str]:
 
 def _names(n: dict[str, Any]) -> str:
     return (
-        f"{n['exact']} of {n['units']} found units with exactly the judged addressees; over names, precision "
-        f"{n['precision']} ({n['names_extracted']} extracted), recall {n['recall']} ({n['names_judged']} judged)."
+        f"of {n['units']} units found, the share with exactly the judged addressees {n['exact']}; over names, "
+        f"precision {n['precision']} ({n['names_extracted']} extracted), recall {n['recall']} ({n['names_judged']} judged)."
     )
 
 
