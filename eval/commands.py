@@ -181,25 +181,34 @@ def _add_eval_recommendations(sub: Any, common: argparse.ArgumentParser, make_en
         "eval-recommendations",
         parents=[common],
         help="score recommendation extraction, responses and links on the judged IOM PDFs",
-        description="Extract the recommendations of the PDFs that eval/recommendations/judged.json names and "
-        "score precision, recall, right page, right status and links; with --index, also how the "
-        "recommendation search finds a recommendation from a restatement of it. See eval/recommendations.py.",
+        description="Extract the recommendations of the files the judged sets of eval/recommendations/ name and "
+        "score precision, recall, right page, addressees, right status and links, on the development and the "
+        "held-out set; with --search, how the recommendation search finds a recommendation from a restatement "
+        "of it; with --roles, whether the addressee/responsible role weights help partner suggestion. "
+        "See eval/recommendations.py and eval/recommendation_roles.py.",
     )
     p.add_argument("--pdfs", type=Path, default=Path("../shared/data/iom-pdfs"), help="folder of the IOM PDFs")
+    p.add_argument("--seeds", type=Path, default=Path("../shared/seeds"), help="folder of the GFMD seed texts (held out)")
     p.add_argument("--search", action="store_true", help="also measure the search (over --index, an index of --pdfs)")
+    p.add_argument("--roles", action="store_true",
+                   help="also measure the addressee/responsible role weights of partner suggestion (over --index)")
     p.add_argument("--out", type=Path, default=Path("eval/results/recommendations"),
                    help="write metrics.json and report.md here")
 
     def run(args: argparse.Namespace) -> int:
         import json
 
+        from gfmd_search_eval.recommendation_roles import evaluate_roles
         from gfmd_search_eval.recommendations import evaluate, evaluate_search, write_report
 
-        metrics = evaluate(args.pdfs)
+        metrics = evaluate(args.pdfs, args.seeds)
         if args.search:
             metrics["search"] = evaluate_search(make_engine(args))
+        if args.roles:
+            metrics["roles"] = evaluate_roles(make_engine(args))
         write_report(metrics, args.out)
-        print(json.dumps({k: metrics[k] for k in ("numbered", "prose", "status", "links")}, indent=2))
+        brief = {k: metrics[k] for k in ("numbered", "all", "status")}
+        print(json.dumps({**brief, "test": metrics["test"]["all"]}, indent=2))
         return 0
 
     p.set_defaults(run=run)

@@ -41,8 +41,9 @@ BACKENDS: tuple[str, ...] = get_args(Backend)
 
 DEFAULT_ROLE_WEIGHTS = {**{role: 10.0 for role in ROLES}, **{role: 1.0 for role in RECOMMENDATION_ROLES}, NO_ROLE: 1.0}
 """A stated role weighs 10 mentions without one; a `[role_weights]` table is merged over these. Being
-addressed by a recommendation or responsible for a response weighs as an unstated mention until an
-evaluation with recommendations in its texts says otherwise (eval/results/recommendations/README.md)."""
+addressed by a recommendation or responsible for a response weighs as an unstated mention: on who was
+asked to act on 26 judged recommendations, higher weights gain a little MAP, not significantly
+(`eval-recommendations --roles`, eval/results/recommendations/README.md)."""
 
 _NONE_WORDS = ("", "none", "null")
 

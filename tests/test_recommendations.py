@@ -52,7 +52,7 @@ def _linked(docs: list[Document]) -> list[Recommendation]:
 
 def test_aap_report_has_its_nine_numbered_recommendations_on_their_pages(load):
     units = recommendations.extract(load("AAP_Evaluation_Report_final_.pdf")).units
-    numbered = [u for u in units if u.kind == "numbered"]
+    numbered = [u for u in units if u.kind == "numbered" and u.page < 42]  # Annex A's own lists: below
     assert [(u.number, u.page) for u in numbered] == [
         ("1", 37),
         ("2", 37),
@@ -69,6 +69,31 @@ def test_aap_report_has_its_nine_numbered_recommendations_on_their_pages(load):
     # The executive summary repeats them as a list, and "(Recommendation 2)", "linked to Recommendation 3"
     # refer to them: neither makes another unit.
     assert len(numbered) == 9
+
+
+def test_aap_case_studies_keep_their_own_recommendation_lists(load):
+    # Annex A's case studies end in their own "Recommendations" lists, numbered from 1 again (the bug
+    # the held-out set found: they were taken for repeats of the main nine and dropped).
+    units = recommendations.extract(load("AAP_Evaluation_Report_final_.pdf")).units
+    own = [(u.number, u.page) for u in units if u.kind == "numbered" and u.page >= 42]
+    assert own == [(f"{n} (p. 52)", 52) for n in range(1, 10)] + [
+        ("1 (p. 59)", 59), ("2 (p. 59)", 59), ("3 (p. 59)", 59), ("4 (p. 59)", 59), ("5 (p. 59)", 60)
+    ]
+    ethiopia_1 = next(u for u in units if u.number == "1 (p. 52)")
+    assert ethiopia_1.text.startswith("Define a comprehensive monitoring framework for AAP in IOM Ethiopia")
+
+
+def test_prose_advice_in_an_annex_tool_after_a_restated_recommendation(load):
+    # Annex 2 restates "Recommendation 4:"; the tool's own advice after it is prose, and impersonal
+    # advice counts ("It is important to monitor"), a pointer to a fact does not ("it is important to note").
+    units = recommendations.extract(load("ISP_IOM_Case-Management-Return-Reintegr-JI-Review_final.pdf")).units
+    prose = [(u.page, u.text) for u in units if u.kind == "prose"]
+    assert any(p == 70 and t.startswith("Further to monitoring beneficiaries’ experiences") for p, t in prose)
+    assert any(p == 71 and t.startswith("It is important to monitor caseworkers’ work-related stress") for p, t in prose)
+    meta = recommendations.extract(load("Meta-evaluation_2020-2024_report_-_clean.pdf")).units
+    texts = [u.text for u in meta if u.kind == "prose"]
+    assert any(t.startswith("When analysing the methodology section, it is advisable") for t in texts)
+    assert not any("it is important to note that most interventions" in t for t in texts)
 
 
 def test_a_reference_to_a_recommendation_is_not_one(load):
@@ -127,8 +152,12 @@ def test_prose_recommendations_in_three_languages():
     assert units[1].text.startswith("Les gouvernements devraient")
 
 
-def test_a_document_without_recommendations_has_none(load):
-    assert recommendations.extract(load("Annex_VII_Case_Study_-_RDH_Asia-Pacific.pdf")).units == []
+def test_a_document_without_recommendations_has_none(load, shared_data):
+    # Terms of reference ask for recommendations ("l'évaluation doit ..."), they make none; nor do the seeds.
+    assert recommendations.extract(load("CS1137-CS1138_Evaluation_ToR_Javier_SANCHEZ_MARTI.pdf")).units == []
+    seeds = shared_data.parent / "seeds"
+    for seed in sorted(seeds.glob("*.txt")):
+        assert recommendations.extract(load_document(seed, seeds)).units == []
 
 
 def test_a_malformed_matrix_keeps_the_raw_text_with_no_status():
@@ -254,6 +283,20 @@ def test_addressees_and_responsible_units_are_partner_evidence_roles(rec_engine,
     assert ("United Nations Development Programme (UNDP)", "addressee") in roles
     assert ("United Nations Development Programme (UNDP)", "responsible") in roles
     assert {"addressee", "responsible"} <= set(rec_engine.settings.role_weights)
+
+
+def test_role_weight_evaluation_on_the_response_documents(rec_engine):
+    from gfmd_search_eval.recommendation_roles import WEIGHTS, evaluate_roles, paired_p
+
+    found = evaluate_roles(rec_engine)
+    own = found["own statement"]
+    assert own["queries"] == 26  # the 19 CS1137 and 7 HoA recommendations asked.json judges
+    assert found["restatement"]["queries"] == 15  # the brief items linked to the plan (the HoA report is not indexed)
+    assert set(own["scores"]) == {f"role weight {w:g}" for w in WEIGHTS}
+    assert all(0 < s["map@10"] <= 1 for s in own["scores"].values())
+    # The sign-flip test: one query better by 1 of 2 differing can be chance; eight alike cannot.
+    assert paired_p([1.0, 0.5, 0.2], [0.0, 0.5, 0.4]) == 1.0
+    assert paired_p([1.0] * 8, [0.0] * 8) == round(2 / 2**8, 3)
 
 
 def test_cli_json(rec_engine, capsys):

@@ -15,6 +15,6 @@ from __future__ import annotations
 from .extract import ADDRESSEE, RESPONSIBLE, Extraction, extract, with_roles
 from .link import link, resolve, stats
 
-VERSION = "3"
+VERSION = "4"
 
 __all__ = ["ADDRESSEE", "RESPONSIBLE", "VERSION", "Extraction", "extract", "link", "resolve", "stats", "with_roles"]

@@ -1,6 +1,7 @@
 """Numbered recommendations: labelled ones ("Recommendation 3:", "Recommandation n° 3", "R3.",
 "Evaluation recommendation # 3:") anywhere, and numbered or lettered items of a list under a
-"Recommendations" heading. A mention such as "in line with Recommendation 1" or "(see
+"Recommendations" heading (a later section's own list, such as a case study's, keeps its items
+beside the main ones). A mention such as "in line with Recommendation 1" or "(see
 Recommendation 2)" is a reference, not a new recommendation.
 """
 
@@ -10,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .layout import Layout
+from .link import WITH_NUMBER, similarity, words
 
 _WORD = r"(?:recommendation|recommandation|recomendaci[óo]n)"
 LABEL = re.compile(
@@ -53,7 +55,8 @@ class Found:
 def find_numbered(layout: Layout) -> tuple[list[Found], list[tuple[int, int]]]:
     """Numbered recommendations in reading order, one per number: a repeat in a summary or an
     annex gives way to the labelled one in a Recommendations section, then to the longer one.
-    Also the spans of every occurrence, kept or not (no prose recommendation is read there)."""
+    Also the spans no prose recommendation is read in: each kept one with its body, and the
+    statement of each repeat (the text after a repeat is the document's own)."""
     text = layout.text
     sections = layout.recommendation_sections()
     found = [*_labelled(layout, sections), *_listed(layout, sections)]
@@ -68,7 +71,30 @@ def find_numbered(layout: Layout) -> tuple[list[Found], list[tuple[int, int]]]:
         key = f.number.lower()
         if key not in best or _weight(f) > _weight(best[key]):
             best[key] = f
-    return sorted(best.values(), key=lambda f: f.start), [(f.at, f.body_end) for f in found]
+    kept = sorted([*best.values(), *_own_lists(layout, sections, found, best)], key=lambda f: f.start)
+    return kept, [(f.at, f.body_end if f in kept else f.end) for f in found]
+
+
+def _own_lists(
+    layout: Layout, sections: list[tuple[int, int]], found: list[Found], best: dict[str, Found]
+) -> list[Found]:
+    """Items of a list in another Recommendations section (a case study's own) that do not repeat
+    the kept recommendation of their number: they are recommendations of their own, numbered
+    "N (p. P)" after the page their section starts on."""
+    def section_of(offset: int) -> int | None:
+        return next((s for s, e in sections if s <= offset < e), None)
+
+    text, out = layout.text, []
+    for f in found:
+        kept = best[f.number.lower()]
+        section = section_of(f.start)
+        if f is kept or f.labelled or section is None or section == section_of(kept.start):
+            continue
+        if similarity(words(text[f.start : f.end]), words(text[kept.start : kept.end])) >= WITH_NUMBER:
+            continue
+        f.number = f"{f.number} (p. {layout.page(section)})"
+        out.append(f)
+    return out
 
 
 def _weight(f: Found) -> tuple[bool, bool, int]:

@@ -1,7 +1,8 @@
 """Recommendations stated in prose, in English, French and Spanish: "We recommend ...", "It is
-recommended that ...", and sentences whose subject is an actor or a group followed by a modal
-("IOM should ...", "Governments are encouraged to ...", "Les États devraient ...",
-"Los gobiernos deberían ..."). A sentence whose subject names no one is not taken."""
+recommended that ...", impersonal advice ("It is important to monitor ..."), and sentences whose
+subject is an actor or a group followed by a modal ("IOM should ...", "Governments are encouraged
+to ...", "Les États devraient ...", "Los gobiernos deberían ..."). A modal sentence whose subject
+names no one is not taken."""
 
 from __future__ import annotations
 
@@ -15,7 +16,17 @@ RECOMMENDS = re.compile(
     r"\b(?:we\s+(?:strongly\s+|also\s+|therefore\s+)?recommend|(?:the\s+)?(?:evaluation|evaluators?|report|review|study|"
     r"team)\s+(?:strongly\s+|also\s+)?recommends?\s+that|it\s+is\s+(?:strongly\s+|also\s+|therefore\s+)?recommended"
     r"|nous\s+recommandons|il\s+est\s+(?:fortement\s+|également\s+|donc\s+)?recommandé|l[’']évaluation\s+recommande"
-    r"|recomendamos|se\s+recomienda|la\s+evaluación\s+recomienda)\b",
+    r"|recomendamos|se\s+recomienda|la\s+evaluación\s+recomienda"
+    r"|(?:the\s+)?(?:authors?|evaluators?|evaluation|team|we)\s+(?:highly\s+|strongly\s+)?encourages?)\b",
+    re.IGNORECASE,
+)
+# Advice with no subject to name: "it is important to monitor ...", "further research would be necessary"
+# (not "it is important to note": that points at a fact).
+IMPERSONAL = re.compile(
+    r"\b(?:it\s+is\s+(?:also\s+|therefore\s+)?(?:important|crucial|essential|necessary|advisable|key)"
+    r"(?:\s+for\s+[\w\s]{1,40}?)?\s+(?:to|that)\b(?!\s+(?:note|highlight|mention|stress|bear\s+in\s+mind|keep\s+in\s+mind"
+    r"|remember|acknowledge|state|recogni[sz]e|understand|point\s+out|emphasi[sz]e|underline)\b)"
+    r"|(?:would|will)\s+be\s+(?:necessary|needed|required|advisable)\s+to)",
     re.IGNORECASE,
 )
 # The modals of advice (not "must": rules and requirements are stated with it).
@@ -45,7 +56,7 @@ def find_prose(text: str, skip: list[tuple[int, int]]) -> Iterator[tuple[int, in
         start = m.start() + len(sentence) - len(sentence.lstrip())
         if any(s <= start < e for s, e in skip):
             continue
-        if RECOMMENDS.search(stripped):
+        if RECOMMENDS.search(stripped) or IMPERSONAL.search(stripped):
             yield start, start + len(stripped), resolve(addressee_phrase(stripped))
             continue
         modal = ADVICE.search(stripped)
