@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
 MakeEngine = Callable[..., "Engine"]
 """The CLI's engine from the parsed common flags (`--config`, `--model`, `--device`) and setting overrides."""
-NEIGHBOURS_K = 10
-"""Records that vote in the nearest-neighbour partner baseline: issue 13's k. `--tune` measures every k
-on the tune split; that run is not recorded yet (eval/results/partners/README.md)."""
+NEIGHBOURS_K = 15
+"""Records that vote in the nearest-neighbour partner baseline: the best k on the tune split
+(`--tune neighbours`, eval/results/partners/tune-neighbours/)."""
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser, make_engine: MakeEngine) -> None:
@@ -147,8 +147,9 @@ def _add_eval_partners(sub: Any, common: argparse.ArgumentParser, make_engine: M
     p.add_argument("--test", type=Path, help="JSON list of IOM evaluation records to query with")
     p.add_argument("--roundtables", type=Path, metavar="MEETINGS",
                    help="GFMD facts meetings.json: add the held-back roundtable evaluation")
-    p.add_argument("--tune", action="store_true",
-                   help="grid-search the voting settings and the nearest-neighbour k on --train/--test")
+    p.add_argument("--tune", nargs="?", const="all", choices=("all", "neighbours"),
+                   help="grid-search the voting settings and the nearest-neighbour k on --train/--test "
+                   "(--tune neighbours: the k only)")
     p.add_argument("--train-ranker", type=Path, metavar="FILE",
                    help="train the learned ranker on the --train records (cross-validated) and save it to FILE")
     p.add_argument("--neighbours", type=int, default=NEIGHBOURS_K,

@@ -204,6 +204,13 @@ def test_eval_partners_end_to_end(tmp_path: Path):
     version = (index / "current").resolve()
     assert main(args) == 0
     assert [index] == list(cache.iterdir()) and (index / "current").resolve() == version
+    # --tune neighbours measures the baseline's k alone, without the voting grid.
+    tuned = tmp_path / "tuned"
+    assert main(["eval-partners", *common, "--test", str(tmp_path / "test.json"), "--tune", "neighbours",
+                 "--out", str(tuned)]) == 0
+    tuning = json.loads((tuned / "tuning.json").read_text())
+    assert tuning["rows"] == [] and tuning["best_k"] in [r["k"] for r in tuning["neighbours"]]
+    assert "Voting model" not in (tuned / "tuning.md").read_text()
 
 
 def test_eval_partners_needs_its_files(tmp_path: Path, capsys):

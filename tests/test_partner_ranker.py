@@ -15,7 +15,7 @@ from gfmd_search.partners.features import FEATURES, candidates
 from gfmd_search.partners.ranker import LinearRanker
 from gfmd_search.records import Filters
 from gfmd_search_eval.partners.records import iom_queries, record_document
-from gfmd_search_eval.partners.training import train
+from gfmd_search_eval.partners.training import examples, train
 
 US, EU = "United States", "European Union (EU)"
 RECORDS = [
@@ -50,8 +50,8 @@ def engine(tmp_path_factory, embedder):
 @pytest.fixture(scope="module")
 def ranker(engine) -> LinearRanker:
     queries, judged, _ = iom_queries(RECORDS)
-    trained, table = train(engine, queries, judged, grid={"neighbours": (3,), "objective": ("pointwise",), "C": (1.0,)},
-                           folds=4)
+    grid = {"features": ("all",), "neighbours": (3,), "objective": ("pointwise",), "C": (1.0,)}
+    trained, table = train(engine, queries, judged, grid=grid, folds=4)
     assert len(table) == 1 and 0 <= table[0]["map"] <= 1
     return trained
 
@@ -72,6 +72,11 @@ def test_features_on_a_known_corpus(engine):
     # Every record is one passage, so all of them are retrieved; three name the United States, as donor.
     assert us.facts["passages"] == 3 and us.facts["passages:donor"] == 3
     assert found["Indonesia"].values["named_in_query"] == 1.0 and us.values["named_in_query"] == 0.0
+    # The query names Indonesia; the one record naming Indonesia names the United States as donor.
+    assert us.values["cooccur:donor"] == 1.0 and us.facts["cooccur:donor/with"] == "Indonesia"
+    assert phrase("cooccur:donor", us.facts) == "named as donor in 1 of the 1 documents naming Indonesia"
+    assert EU not in found or not found[EU].values.get("cooccur")
+    assert us.values["neighbour_rank"] == 1.0 and us.values["vote:stated"] == us.values["vote:donor"]
     assert "Viet Nam" not in found  # named by the query only: no evidence, no candidate
     assert set(us.values) <= set(FEATURES)
 
@@ -82,6 +87,19 @@ def test_held_back_documents_leave_every_feature(engine):
     assert us.facts["documents"] == 2 and us.facts["indexed"] == len(RECORDS) - 1
     assert us.facts["passages"] == 2 and us.facts["neighbours:donor"] <= 2
     assert "Indonesia" not in found  # named only by the held-back record
+    assert not us.values.get("cooccur")  # so nothing is named beside Indonesia
+
+
+def test_training_features_hold_back_the_whole_fold(engine):
+    queries, judged, _ = iom_queries(RECORDS)
+    ex = examples(engine, queries, judged, (3,), folds=4)[3]
+    assert sorted(set(ex.fold.tolist())) == [0, 1, 2, 3]
+    column = FEATURES.index("documents:donor")
+    # Within a fold an actor's count is the same whichever query asks: no count gives away a query's donors.
+    seen: dict[tuple[int, str], float] = {}
+    for fold, name, value in zip(ex.fold.tolist(), ex.names, ex.x[:, column].tolist()):
+        assert seen.setdefault((fold, name), value) == value
+    assert len({v for (_, name), v in seen.items() if name == US}) > 1  # the folds do differ
 
 
 def test_a_ranker_trained_on_a_toy_split_ranks_the_known_partner_first(engine, ranker):

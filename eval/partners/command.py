@@ -24,7 +24,7 @@ def command_line(args: Any) -> str:
     for flag in ("train", "test", "roundtables", "train_ranker", "neighbours", "out"):
         if getattr(args, flag, None):
             parts += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
-    parts += ["--tune"] if args.tune else []
+    parts += ["--tune"] if args.tune == "all" else ["--tune", args.tune] if args.tune else []
     parts += [x for item in args.settings for x in ("--set", item)]
     return shlex.join(parts)
 
@@ -48,7 +48,8 @@ def run(args: Any, settings: Settings) -> int:
     if args.tune:
         if args.train is None:
             raise ValueError("--tune needs --train and --test (the tune-train and tune-test files)")
-        results = tune_iom(load_records(args.train), load_records(args.test), settings, args.cache, progress=progress)
+        results = tune_iom(load_records(args.train), load_records(args.test), settings, args.cache,
+                           None if args.tune == "all" else {}, progress)
         text = tuning_report(results, settings, command)
         print(text)
         if args.out:

@@ -123,6 +123,8 @@ def tuning_report(tuning: dict[str, Any], settings: Settings, command: str, top:
            f"k = {tuning['best_k']}, the best MAP; ties to the smaller k):", "",
            "| k | MAP | P@5 | R@10 |", "|---:|---:|---:|---:|"]
     out += [f"| {r['k']} | {r['map']:.4f} | {r['p@5']:.4f} | {r['recall@10']:.4f} |" for r in tuning["neighbours"]]
+    if not results:
+        return "\n".join(out) + "\n"
     out += ["", f"Voting model: {len(results)} grid points, best MAP first.", "",
             "| MAP | P@5 | R@10 | passages | relevance | c | prior | assoc_norm | role weight |",
             "|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
@@ -160,11 +162,12 @@ def tuning_json(tuning: dict[str, Any]) -> str:
 def ranker_report(table_rows: list[dict[str, Any]], ranker: Any, command: str) -> str:
     """The Markdown report of a ranker training: the cross-validation table and the saved model's weights."""
     out = ["# Partner suggestion: training the learned ranker", "", f"Command: `{command}`", "",
-           f"{ranker.about['trained_on']}; {ranker.about['folds']}-fold cross-validation grouped by query. "
+           f"{ranker.about['trained_on']}; {ranker.about['folds']}-fold cross-validation over the queries, "
+           "the documents of a query's fold held back from its features. "
            f"Saved: version `{ranker.version}`.", "",
-           "| neighbours | objective | C | MAP | P@5 | R@10 |", "|---:|---|---:|---:|---:|---:|"]
-    out += [f"| {r['neighbours']} | {r['objective']} | {r['C']:g} | {r['map']:.4f} | {r['p@5']:.4f} | "
-            f"{r['recall@10']:.4f} |" for r in table_rows]
+           "| features | neighbours | objective | C | MAP | P@5 | R@10 |", "|---|---:|---|---:|---:|---:|---:|"]
+    out += [f"| {r['features']} | {r['neighbours']} | {r['objective']} | {r['C']:g} | {r['map']:.4f} | "
+            f"{r['p@5']:.4f} | {r['recall@10']:.4f} |" for r in table_rows]
     out += ["", "Weights of the standardised features (largest magnitude first):", "",
             "| feature | weight |", "|---|---:|"]
     order = sorted(zip(ranker.features, ranker.weights.tolist()), key=lambda fw: -abs(fw[1]))

@@ -60,15 +60,14 @@ def tune_iom(
     grid: dict[str, list[Any]] | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
-    """Every voting grid point's metrics on the tune records (best MAP first, under "grid"), the
-    nearest-neighbour baseline's for each k (under "neighbours"), and the other baselines'."""
-    grid = grid or GRID
+    """Every voting grid point's metrics on the tune records (best MAP first, under "grid"; an empty
+    `grid` skips the voting model), the nearest-neighbour baseline's for each k (under "neighbours"),
+    and the other baselines'."""
+    grid = GRID if grid is None else grid
     engine = cached_engine("iom-tune", [record_document(r) for r in train], settings, cache, progress)
     searcher = engine.searcher()
     table, index = actor_table(searcher.reader), neighbour_index(searcher.reader)
     queries, judged, _ = iom_queries(tune)
-    depth = max(grid["partner_passages"])
-    retrieved = {q: retrieve(searcher, text, depth) for q, text in queries.items()}
     counts = table.totals
     baselines, _ = score(judged, {
         "popularity": {q: popularity(counts) for q in queries},
@@ -80,7 +79,8 @@ def tune_iom(
         neighbours.append({"k": k, **score(judged, {"nn": run})[0]["nn"]})
     results = []
     names = list(grid)
-    for values in itertools.product(*(grid[n] for n in names)):
+    retrieved = {q: retrieve(searcher, text, max(grid["partner_passages"])) for q, text in queries.items()} if grid else {}
+    for values in itertools.product(*(grid[n] for n in names)) if grid else ():
         point = dict(zip(names, values))
         s = grid_settings(settings, point)
         prior = idf_prior(counts.documents, counts.df, s.partner_prior)

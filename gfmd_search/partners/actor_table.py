@@ -44,6 +44,20 @@ class Counts:
     df_role: Counter[tuple[str, str]]
 
 
+@dataclass
+class Companion:
+    """An actor that documents name beside another: in `together` of its `documents`."""
+
+    actor: str
+    together: int
+    documents: int
+
+    @property
+    def share(self) -> float:
+        """The share of the companion's documents that name the other actor."""
+        return self.together / self.documents
+
+
 class ActorTable:
     """Per document (in `IndexReader.doc_ids` order): the actors it names, with their roles."""
 
@@ -59,6 +73,11 @@ class ActorTable:
             for row, found in reader.mentions(live[start : start + BATCH].tolist()).items():
                 self._add(int(doc_of[row]), row, found)
         self.totals = self._count(np.flatnonzero(reader.doc_live()).tolist())
+        self.documents_of: dict[str, list[int]] = {}
+        """Each actor's documents (positions, ascending)."""
+        for doc, named in enumerate(self.names):
+            for name in named:
+                self.documents_of.setdefault(name, []).append(doc)
 
     def _add(self, doc: int, row: int, found: list[Mention]) -> None:
         named = self.names[doc]
@@ -91,6 +110,26 @@ class ActorTable:
             return self.totals
         out = self._count(gone)
         return Counts(self.totals.documents - out.documents, self.totals.df - out.df, self.totals.df_role - out.df_role)
+
+    def cooccurrence(self, actors: Iterable[str], allowed: np.ndarray | None = None) -> dict[str, dict[str, Companion]]:
+        """For each actor named beside one of `actors` in the `allowed` documents (a boolean mask; None:
+        all), per role (``""``: any role; `STATED`: any stated role): the one of `actors` whose documents
+        name it in that role most often, as a share of that actor's documents. An actor is not its own companion."""
+        out: dict[str, dict[str, Companion]] = {}
+        for actor in sorted(set(actors)):
+            docs = [d for d in self.documents_of.get(actor, []) if allowed is None or allowed[d]]
+            together: dict[str, Counter[str]] = {}
+            for doc in docs:
+                for name, naming in self.names[doc].items():
+                    if name != actor:
+                        together.setdefault(name, Counter()).update(
+                            ["", *naming.roles, *([STATED] if naming.roles - {NO_ROLE} else [])])
+            for name, seen in together.items():
+                best = out.setdefault(name, {})
+                for role, n in seen.items():
+                    if role not in best or n / len(docs) > best[role].share:
+                        best[role] = Companion(actor, n, len(docs))
+        return out
 
     def positions(self, doc_ids: Iterable[str]) -> list[int]:
         """Positions of known document ids."""

@@ -9,7 +9,7 @@ from .actor_table import NO_ROLE, STATED
 from .features import Candidate
 from .voting import Tally
 
-Facts = dict[str, float]
+Facts = dict[str, float | str]
 
 
 def _role(role: str) -> str:
@@ -34,6 +34,12 @@ def _documents(f: Facts, role: str) -> str:
     return f"named{' ' + _role(role) if role else ''} in {f.get(key, 0):.0f} of {f['indexed']:.0f} indexed documents"
 
 
+def _cooccur(f: Facts, role: str) -> str:
+    key = f"cooccur:{role}" if role else "cooccur"
+    return (f"named{' ' + _role(role) if role else ''} in {f[key]:.0f} of the {f[key + '/of']:.0f} documents "
+            f"naming {f[key + '/with']}")
+
+
 def _prior(f: Facts, _: str) -> str:
     return f"named in few documents ({f['documents']:.0f} of {f['indexed']:.0f})"
 
@@ -49,6 +55,9 @@ PHRASES: dict[str, Callable[[Facts, str], str]] = {
     "documents:": _documents,
     "neighbours": _neighbours,
     "neighbours:": _neighbours,
+    "neighbour_rank": lambda f, _: _neighbours(f, STATED),
+    "cooccur": _cooccur,
+    "cooccur:": _cooccur,
     "type:": lambda f, kind: f"type: {kind}",
     "named_in_query": lambda f, _: "named in the text of the query",
     "year_gap": lambda f, _: f"evidence {f['year_gap']:.0f} years from the query's years",

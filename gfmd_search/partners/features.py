@@ -4,11 +4,16 @@ Candidates are the actors named in the retrieved passages (the voting model's ta
 documents nearest the text (neighbours.py). Each gets the values of `FEATURES`:
 
 * ``vote``, ``vote_rank``: the voting model's score (log1p) and 1 / its rank;
-* ``vote:<role>``: the passages' votes (rel · association, before weights and prior) per role;
+* ``vote:<role>``: the passages' votes (rel · association, before weights and prior) per role, and
+  for any stated role (``vote:stated``);
 * ``passages``, ``best_passage``: log1p of the supporting passages, 1 / the best one's rank;
-* ``prior``, ``documents``, ``documents:<role>``: log(1 + N / df), log1p of the documents naming
-  the actor, and naming it in each role (its popularity, and its popularity as donor, chair, ...);
+* ``prior``, ``documents``, ``documents:<role>``: log(1 + N / df), and the log share of the N
+  documents naming the actor, and naming it in each role (its popularity, and its popularity as
+  donor, chair, ...), smoothed: log((n + 1) / (N + 1)), so that an index of another size reads alike;
 * ``neighbours``, ``neighbours:<role>``: the similarity-weighted vote of the nearest documents;
+  ``neighbour_rank``: 1 / the actor's rank in that vote for a stated role (the nearest-neighbour baseline);
+* ``cooccur``, ``cooccur:<role>``: the largest share, over the actors the text names (its countries,
+  say), of the documents naming that actor which name this one too (in the role);
 * ``type:<type>``: the actor's type; ``named_in_query``: the text itself names it;
 * ``year_gap``: decades between its evidence and the years the query names (or filters on);
   ``age``: decades between its newest evidence and the newest document of the index.
@@ -36,12 +41,13 @@ from .neighbours import NeighbourVote, neighbour_index, votes
 from .selection import Keep
 from .voting import Passages, Support, Tally, idf_prior, retrieve, vote
 
-VOTE_ROLES = (*ROLES, NO_ROLE)
+VOTE_ROLES = (*ROLES, NO_ROLE, STATED)
 COUNT_ROLES = (*ROLES, STATED)
 FEATURES: tuple[str, ...] = (
     "vote", "vote_rank", *(f"vote:{r}" for r in VOTE_ROLES), "passages", "best_passage",
     "prior", "documents", *(f"documents:{r}" for r in COUNT_ROLES),
-    "neighbours", *(f"neighbours:{r}" for r in COUNT_ROLES),
+    "neighbours", *(f"neighbours:{r}" for r in COUNT_ROLES), "neighbour_rank",
+    "cooccur", *(f"cooccur:{r}" for r in COUNT_ROLES),
     *(f"type:{t}" for t in TYPES), "named_in_query", "year_gap", "age",
 )
 YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -54,7 +60,7 @@ class Candidate:
     name: str
     type: str
     values: dict[str, float]
-    facts: dict[str, float]
+    facts: dict[str, float | str]
     support: list[Support] = field(default_factory=list)
     neighbour: NeighbourVote | None = None
 
@@ -91,9 +97,13 @@ def candidates(
     passages = passages or retrieve(searcher, text, settings.partner_passages, filters)
     tallies = {t.name: t for t in vote(passages, settings, idf_prior(counts.documents, counts.df, settings.partner_prior), keep)}
     rank_of = {row: i for i, (row, _) in enumerate(passages.ranked, 1)}
-    nearest = neighbour_index(reader).nearest(text, k_neighbours, _allowed_documents(searcher, f, len(table.doc_ids)))
+    allowed = _allowed_documents(searcher, f, len(table.doc_ids))
+    nearest = neighbour_index(reader).nearest(text, k_neighbours, allowed)
     near = {n: v for n, v in votes(table, nearest).items() if keep is None or keep(_mention(n, table))}
+    near_rank = {n: i for i, n in enumerate(sorted((n for n in near if near[n].role_score[STATED] > 0),
+                                                   key=lambda n: (-near[n].role_score[STATED], n)), 1)}
     asked = {m.name for m in extract_mentions(text)}
+    beside = table.cooccurrence(asked, allowed)
     years = _query_years(text, f)
     newest = max((y for y in table.years if y), default=None)
     items = []
@@ -102,15 +112,21 @@ def candidates(
         values, facts = _voting(tally, vote_rank, rank_of)
         df = counts.df.get(name, 0)
         values["prior"] = math.log1p(counts.documents / max(df, 1))
-        values["documents"] = math.log1p(df)
+        values["documents"] = _share(df, counts.documents)
         facts.update({"documents": df, "indexed": counts.documents, "nearest": len(nearest)})
         for role in COUNT_ROLES:
             n = counts.df_role.get((name, role), 0)
-            values[f"documents:{role}"], facts[f"documents:{role}"] = math.log1p(n), n
+            values[f"documents:{role}"], facts[f"documents:{role}"] = _share(n, counts.documents), n
         if nv is not None:
             values["neighbours"], facts["neighbours"] = nv.score, nv.documents
             for role in COUNT_ROLES:
                 values[f"neighbours:{role}"], facts[f"neighbours:{role}"] = nv.role_score[role], nv.role_documents[role]
+        if name in near_rank:
+            values["neighbour_rank"] = 1.0 / near_rank[name]
+        for role, companion in beside.get(name, {}).items():
+            key = f"cooccur:{role}" if role else "cooccur"
+            values[key], facts[key], facts[f"{key}/of"] = companion.share, companion.together, companion.documents
+            facts[f"{key}/with"] = companion.actor
         kind = table.types.get(name) or (tally.type if tally else "")
         values[f"type:{kind}"] = 1.0
         values["named_in_query"] = facts["named_in_query"] = float(name in asked)
@@ -124,7 +140,11 @@ def candidates(
     return Candidates(items, len(passages.ranked), len(nearest), table)
 
 
-def _voting(tally: Tally | None, vote_rank: int, rank_of: dict[int, int]) -> tuple[dict[str, float], dict[str, float]]:
+def _share(n: int, of: int) -> float:
+    return math.log((n + 1) / (of + 1))
+
+
+def _voting(tally: Tally | None, vote_rank: int, rank_of: dict[int, int]) -> tuple[dict[str, float], dict[str, float | str]]:
     """The voting features of a candidate (all 0 for one only the nearest documents name)."""
     if tally is None:
         return {}, {"passages": 0}
@@ -133,6 +153,9 @@ def _voting(tally: Tally | None, vote_rank: int, rank_of: dict[int, int]) -> tup
     for s in tally.support:
         shares[s.role or NO_ROLE] += s.share
         by_role[s.role or NO_ROLE] += 1
+        if s.role:
+            shares[STATED] += s.share
+            by_role[STATED] += 1
     values = {
         "vote": math.log1p(tally.score),
         "vote_rank": 1.0 / vote_rank,
@@ -140,7 +163,7 @@ def _voting(tally: Tally | None, vote_rank: int, rank_of: dict[int, int]) -> tup
         "best_passage": 1.0 / min(rank_of[s.row] for s in tally.support),
         **{f"vote:{r}": math.log1p(v) for r, v in shares.items()},
     }
-    facts: dict[str, float] = {"passages": len(tally.support), **{f"passages:{r}": n for r, n in by_role.items()}}
+    facts: dict[str, float | str] = {"passages": len(tally.support), **{f"passages:{r}": n for r, n in by_role.items()}}
     return values, facts
 
 
