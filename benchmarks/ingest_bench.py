@@ -40,11 +40,7 @@ def main() -> None:
         embedder = engine.embedder
         embedder.encode(["warm-up"] * 8)
 
-        files, _ = find_files([args.pdfs])
-        docs = [load_document(f, args.pdfs) for f in files]
-        chunker = Chunker(embedder.count_tokens, min(engine.settings.chunk_tokens, embedder.max_tokens),
-                          engine.settings.chunk_overlap, engine.settings.context_header)
-        texts = [embedding_text(d, c, True) for d in docs for c in chunker.chunk(d)]
+        texts = chunk_texts(engine, args.pdfs)
         tokens = sum(embedder.count_tokens(texts))
 
         bare_before = _encode_seconds(embedder, texts)
@@ -70,7 +66,7 @@ def main() -> None:
         "machine": _machine(),
         "model": engine.settings.model,
         "device": embedder.device,
-        "documents": len(docs),
+        "documents": len(report.ingested),
         "chunks": len(texts),
         "tokens": tokens,
         "bare_encoder_tokens_per_s": round(bare_tps, 1),
@@ -88,6 +84,15 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "ingest.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
+
+
+def chunk_texts(engine: Engine, folder: Path) -> list[str]:
+    """The texts ingest embeds for the files in `folder` (chunks with their context header)."""
+    files, _ = find_files([folder])
+    docs = [load_document(f, folder) for f in files]
+    s, embedder = engine.settings, engine.embedder
+    chunker = Chunker(embedder.count_tokens, min(s.chunk_tokens, embedder.max_tokens), s.chunk_overlap, s.context_header)
+    return [embedding_text(d, c, s.context_header) for d in docs for c in chunker.chunk(d)]
 
 
 def _encode_seconds(embedder, texts: list[str]) -> float:

@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 from .records import NO_ROLE, RECOMMENDATION_ROLES, ROLES
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_BACKEND = "onnx"  # torch's vectors, faster on the CPU (README "Embedding backends")
 CONFIG_FILE = "gfmd-search.toml"
 ENV_PREFIX = "GFMD_SEARCH_"
 
@@ -68,7 +69,7 @@ class Settings(BaseSettings):
     model: str = DEFAULT_MODEL
     device: str | None = None
     batch_size: int = Field(64, ge=1)
-    backend: Backend = "torch"  # torch | onnx | onnx-int8 (ONNX Runtime on the CPU; README "Speed")
+    backend: Backend = DEFAULT_BACKEND  # torch | onnx | onnx-int8 (ONNX Runtime on the CPU; README "Speed")
     fp16: bool = False  # half-precision torch weights, for GPUs
     # chunking
     chunk_tokens: int = Field(200, ge=8)

@@ -2,14 +2,15 @@
 
 Three backends compute the same embedding: ``torch`` (sentence-transformers),
 ``onnx`` (the model exported once to ONNX and run by ONNX Runtime) and ``onnx-int8``
-(that export with dynamically quantised int8 weights). The ONNX files are exported
-from the local weights into a cache folder, never downloaded.
+(that export with dynamically quantised int8 weights); ``onnx`` is the default. The
+ONNX files are exported once from the local weights into a cache folder, never downloaded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 import warnings
 from functools import cached_property
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import BACKENDS, DEFAULT_MODEL
+from .config import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL
 
 
 class EmbeddingError(RuntimeError):
@@ -58,7 +59,7 @@ class Embedder:
         model: str = DEFAULT_MODEL,
         device: str | None = None,
         batch_size: int = 64,
-        backend: str = "torch",
+        backend: str = DEFAULT_BACKEND,
         fp16: bool = False,
     ):
         if backend not in BACKENDS:
@@ -72,7 +73,7 @@ class Embedder:
             raise EmbeddingError(f"the onnx-int8 backend runs on the CPU; use backend 'torch' for {self.device!r}")
         self.backend = backend
         if fp16 and backend != "torch":
-            raise EmbeddingError("fp16 applies to the torch backend only")
+            raise EmbeddingError(f"fp16 applies to the torch backend only, not {backend!r}: set backend = 'torch'")
         self.batch_size = batch_size
         self.fp16 = fp16
 
@@ -98,7 +99,8 @@ class Embedder:
             import onnxruntime
         except ImportError:
             raise EmbeddingError(
-                f"the {self.backend} backend needs ONNX Runtime: pip install 'gfmd-search[onnx]'"
+                f"the {self.backend} backend needs ONNX Runtime, a dependency of gfmd-search: "
+                "pip install onnxruntime onnx, or set backend = 'torch'"
             ) from None
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -173,15 +175,27 @@ class Embedder:
     def onnx_file(self) -> Path:
         """The model's ONNX file for this backend, exported (and quantised) on first use."""
         folder = onnx_cache() / f"{Path(self.path).name}-{_fingerprint(self.path)}"
-        fp32 = folder / "model.onnx"
-        if not fp32.is_file():
-            _atomic(fp32, lambda tmp: _export(self.model, tmp))
-        if self.backend == "onnx":
-            return fp32
-        int8 = folder / "model-int8.onnx"
-        if not int8.is_file():
-            _atomic(int8, lambda tmp: _quantize(fp32, tmp))
+        fp32, int8 = folder / "model.onnx", folder / "model-int8.onnx"
+        try:
+            if not fp32.is_file():
+                _say(f"exporting {self.name} to ONNX, once, into {folder} ...")
+                _atomic(fp32, lambda tmp: _export(self.model, tmp))
+            if self.backend == "onnx":
+                return fp32
+            if not int8.is_file():
+                _say(f"quantising {self.name} to int8, once, into {folder} ...")
+                _atomic(int8, lambda tmp: _quantize(fp32, tmp))
+        except OSError as exc:
+            raise EmbeddingError(
+                f"cannot write the ONNX export into {folder}: {exc}; "
+                "set GFMD_SEARCH_ONNX_CACHE to a writable folder, or backend = 'torch'"
+            ) from exc
         return int8
+
+
+def _say(message: str) -> None:
+    """A one-line note on stderr for work that takes a while once (stdout stays the command's output)."""
+    print(f"gfmd-search: {message}", file=sys.stderr, flush=True)
 
 
 def _export(model, target: Path) -> None:
