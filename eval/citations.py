@@ -152,14 +152,12 @@ def _mostly_digits(text: str) -> bool:
 
 def run(folder: Path, settings: Any, out: Path | None, size: int = SAMPLE, seed: int = SEED) -> dict[str, Any]:
     """Ingest the PDFs into a fresh index, search every sampled sentence, write the figures."""
-    from dataclasses import replace
-
     from gfmd_search.app import Engine
 
     sentences = sample_sentences(folder, size, seed)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="citations-") as tmp:
-        engine = Engine(replace(settings, index_dir=Path(tmp) / "index"))
+        engine = Engine(settings.with_overrides(index_dir=Path(tmp) / "index"))
         engine.ingest([folder], progress=False)
         reader = engine.searcher().reader
         chunks = [c for d in reader.documents() for c in reader.chunks_of(d["doc_id"])]

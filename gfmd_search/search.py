@@ -14,6 +14,7 @@ from .embedding import Embedder
 from .facets import FacetError
 from .fusion import fuse
 from .passage_kinds import demote_tables
+from .quotes import QUOTE_POOL, is_quotation, quotations_first
 from .records import Filters, Hit, SearchResult
 from .snippets import query_spans, snippet
 from .store import IndexReader
@@ -36,7 +37,15 @@ class Searcher:
         self.settings = settings
 
     def rank(self, query: str, k: int, mode: str | None = None, filters: Filters | None = None) -> list[tuple[int, float]]:
-        """The top `k` chunk rows and their scores (the path every caller takes)."""
+        """The top `k` chunk rows and their scores (the path every caller takes); passages that
+        hold a quoted query word for word come first (quotes.py)."""
+        if not is_quotation(query):
+            return self._rank(query, k, mode, filters)
+        ranked = self._rank(query, max(k, QUOTE_POOL), mode, filters)
+        texts = [c["text"] for c in self.reader.chunk_rows([r for r, _ in ranked])]
+        return quotations_first(ranked, texts, query)[:k]
+
+    def _rank(self, query: str, k: int, mode: str | None, filters: Filters | None) -> list[tuple[int, float]]:
         mode = mode or self.settings.mode
         if mode not in MODES:
             raise SearchError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")

@@ -6,6 +6,7 @@ import html
 import re
 
 from .lexical import Analyzer
+from .quotes import quote_span
 
 _WORD = re.compile(r"\w+")
 MARGIN = 40
@@ -13,13 +14,18 @@ WIDTH = 320
 
 
 def query_spans(text: str, query: str, analyzer: Analyzer, language: str | None = None) -> list[tuple[int, int]]:
-    """Spans of the words in `text` (written in `language`) that share an index term with the query."""
+    """Spans of the words in `text` (written in `language`) that share an index term with the query;
+    where `text` holds the query word for word (a quotation), only those inside the quoted words."""
     wanted = set(analyzer.query_terms(query))
     if not wanted:
         return []
     words = list(_WORD.finditer(text))
     terms = analyzer.word_terms([w.group() for w in words], language)
-    return [(w.start(), w.end()) for w, term in zip(words, terms) if term in wanted]
+    spans = [(w.start(), w.end()) for w, term in zip(words, terms) if term in wanted]
+    quoted = quote_span(text, query)
+    if quoted is None:
+        return spans
+    return [(s, e) for s, e in spans if quoted[0] <= s and e <= quoted[1]] or spans
 
 
 def snippet(text: str, spans: list[tuple[int, int]], width: int = WIDTH) -> str:

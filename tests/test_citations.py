@@ -4,6 +4,7 @@ near-duplicates collapsed, French analysed as French, the language filter."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,11 +12,12 @@ import numpy as np
 import pytest
 
 from conftest import make_engine
-from gfmd_search.duplicates import collapse
+from gfmd_search.duplicates import collapse, shown_text
 from gfmd_search.languages import detect, with_language
 from gfmd_search.lexical import Analyzer
 from gfmd_search.loaders import load_document
 from gfmd_search.passage_kinds import demote_tables
+from gfmd_search.quotes import quotations_first, quote_span
 from gfmd_search.records import Document, Filters, Hit, Page
 
 FINAL = "Final_Evaluation_Report_Final_Olta_NDOJA.pdf"
@@ -30,10 +32,21 @@ SHARED = (
     "This may often lead to a fragmented approach where solutions and activities implemented in one area "
     "are not necessarily replicated or extended to other relevant ones."
 )
+# sentences of FINAL with their page, and the page that says nearly the same (the executive summary, an annex)
+REPEATED = {
+    "Interviewees mostly agreed that duplication is barely possible, due to the scope of support needed for "
+    "return migration and to the fact that the JI-HoA programme has a unique integrated approach to return and "
+    "reintegration processes.": (51, 14),
+    "Robustness score for the evidence: 4/5. The evaluation team triangulated data obtained from desk research "
+    "and interviews with both IOM staff and stakeholders.": (46, 133),
+    "This evaluation has found that the financial resources were adequate to meet the programme’s objectives in "
+    "terms of achieving the project outcomes and results.": (83, 15),
+    "Findings from the debriefing workshop were integrated into the final evaluation report.": (12, 30),
+}
 FRENCH = "organisations engagées dans la défense des droits des migrants et la prévention des conflits transfrontaliers"
 
 
-def _pdf(shared_data: Path, name: str, pages: range | None = None) -> Document:
+def _pdf(shared_data: Path, name: str, pages: Collection[int] | None = None) -> Document:
     """A real PDF loaded by the production loader, cut to some of its pages (numbers kept)."""
     folder = shared_data / "iom-pdfs"
     if not (folder / name).is_file():
@@ -44,9 +57,10 @@ def _pdf(shared_data: Path, name: str, pages: range | None = None) -> Document:
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory, shared_data, embedder):
-    """An index of parts of four real PDFs: two in English with a shared sentence, one French."""
+    """An index of parts of four real PDFs: two in English with a shared sentence, one French, and
+    pages of a report that says some things twice in nearly the same words (REPEATED)."""
     docs = [
-        _pdf(shared_data, FINAL, range(70, 76)),
+        _pdf(shared_data, FINAL, [12, 14, 15, 30, 46, 51, 83, 133, *range(70, 76)]),
         _pdf(shared_data, BRIEF),
         _pdf(shared_data, REPORT, range(6, 9)),
         _pdf(shared_data, INCEPTION, range(8, 13)),
@@ -62,6 +76,31 @@ def test_passage_after_a_page_break_is_cited_on_its_own_page(index):
         hit = index.search(AFTER_BREAK, k=1, mode=mode)[0]
         assert hit.title and "stigma" in hit.text and hit.kind == "body"
         assert hit.page == 73, (mode, hit.page, hit.page_end)
+
+
+def test_a_sentence_a_report_repeats_is_cited_where_it_is_word_for_word(index):
+    for sentence, (page, other) in REPEATED.items():
+        for mode in ("hybrid", "bm25", "dense"):
+            hits = index.search(sentence, k=5, mode=mode, collapse=False)
+            assert hits[0].page == page, (sentence, mode, [(h.page, h.score) for h in hits])
+            assert sentence in shown_text(hits[0]) and "<mark>" in hits[0].snippet
+            assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+            if mode == "hybrid":  # the near repeat is still found, below
+                assert any(h.page == other for h in hits[1:]), (sentence, [h.page for h in hits])
+
+
+def test_quote_spans_and_quotations_first():
+    text = "Intro. Interviewees mostly AGREED that duplication is—barely—possible, due to scope. End."
+    start, end = quote_span(text, "interviewees mostly agreed that duplication is barely possible")
+    assert text[start:end] == "Interviewees mostly AGREED that duplication is—barely—possible"
+    assert quote_span(text, "mostly agreed that duplication is rarely possible") is None
+    assert quote_span(text, "duplication is barely possible") is None  # too short to be a quotation
+    assert quote_span("Xinterviewees mostly agreed that duplication is barely possible", text[7:69]) is None
+    ranked = [(1, 3.0), (2, 2.5), (3, 2.0), (4, 1.0)]
+    texts = ["close words", text, "other", text]
+    query = "Interviewees mostly agreed that duplication is barely possible"
+    assert quotations_first(ranked, texts, query) == [(2, 4.5), (4, 3.0), (1, 3.0), (3, 2.0)]
+    assert quotations_first(ranked, ["a", "b", "c", "d"], query) == ranked
 
 
 def test_footnotes_are_passages_of_their_own(shared_data, index):
