@@ -219,7 +219,7 @@ def _report(report: IngestReport, as_json: bool) -> int:
 def _search(args: argparse.Namespace) -> int:
     engine = _engine(args, fusion=args.fusion)
     if args.facet:
-        result = engine.search_faceted(args.query, args.facet, args.k, args.mode, _filters(args), args.group)
+        result = engine.search_faceted(args.query, args.facet, args.k, args.mode, _filters(args), args.group, args.collapse)
         hits = result.hits
     else:
         hits = engine.search(args.query, args.k, args.mode, _filters(args), args.group, args.collapse)

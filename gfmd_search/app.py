@@ -101,9 +101,11 @@ class Engine:
         mode: str | None = None,
         filters: Filters | None = None,
         group: bool = False,
+        collapse: bool | None = None,
     ) -> SearchResult:
-        """Top passages and the facet counts of the documents matching the query."""
-        return self.searcher().search_faceted(query, facets, k, mode, filters, group)
+        """Top passages and the facet counts of the documents matching the query; near-duplicates
+        collapsed unless `collapse` is False."""
+        return self.searcher().search_faceted(query, facets, k, mode, filters, group, collapse)
 
     def partners(
         self,

@@ -100,10 +100,7 @@ class Searcher:
         """
         if k < 1:
             raise SearchError("k must be at least 1")
-        collapse = self.settings.collapse_duplicates if collapse is None else collapse
-        depth = k * DUPLICATE_DEPTH if collapse else k
-        hits = self.hits(self._pick(self.rank(query, depth * 5 if group else depth, mode, filters), depth, group), query)
-        return collapse_duplicates(hits, k) if collapse else hits
+        return self._shown(self.rank(query, self._depth(k, group, collapse), mode, filters), query, k, group, collapse)
 
     def search_faceted(
         self,
@@ -113,6 +110,7 @@ class Searcher:
         mode: str | None = None,
         filters: Filters | None = None,
         group: bool = False,
+        collapse: bool | None = None,
     ) -> SearchResult:
         """`search`, plus per facet the counts of the matching documents: those with a passage among
         the first `facet_passages` the query ranks under the same mode and filters (facets.py)."""
@@ -124,11 +122,26 @@ class Searcher:
         except FacetError as exc:
             raise SearchError(str(exc)) from None
         depth = self.settings.facet_passages
-        ranked = self.rank(query, max(depth, k * 5 if group else k), mode, filters)
+        ranked = self.rank(query, max(depth, self._depth(k, group, collapse)), mode, filters)
         matching = np.zeros(table.n_docs, dtype=bool)
         matching[self.reader.chunk_doc_index[[r for r, _ in ranked[:depth]]]] = True
-        hits = self.hits(self._pick(ranked, k, group), query)
+        hits = self._shown(ranked, query, k, group, collapse)
         return SearchResult(hits, {name: table.counts(matching, name) for name in names})
+
+    def _depth(self, k: int, group: bool, collapse: bool | None) -> int:
+        """How many passages to rank for `k` hits: more when repeats are collapsed or documents grouped."""
+        depth = k * DUPLICATE_DEPTH if self._collapses(collapse) else k
+        return depth * 5 if group else depth
+
+    def _shown(self, ranked: list[tuple[int, float]], query: str, k: int, group: bool, collapse: bool | None) -> list[Hit]:
+        """The `k` hits shown for ranked passages: grouped as asked, near-duplicates collapsed
+        into `also_in` unless `collapse` (default: the setting) is False."""
+        if not self._collapses(collapse):
+            return self.hits(self._pick(ranked, k, group), query)
+        return collapse_duplicates(self.hits(self._pick(ranked, k * DUPLICATE_DEPTH, group), query), k)
+
+    def _collapses(self, collapse: bool | None) -> bool:
+        return self.settings.collapse_duplicates if collapse is None else collapse
 
     def _pick(self, ranked: list[tuple[int, float]], k: int, group: bool) -> list[tuple[int, float]]:
         """The first `k` passages, or with `group` the best passage of each of the first `k` documents."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import make_engine
 from gfmd_search.fusion import fuse
 from gfmd_search.fusion.convex import min_max
 from gfmd_search.fusion.rrf import ranks
 from gfmd_search.lexical import Analyzer
-from gfmd_search.records import Filters
+from gfmd_search.records import Document, Filters, Page
 from gfmd_search.search import SearchError
 from gfmd_search.snippets import query_spans, snippet
 
@@ -59,6 +60,33 @@ def test_bad_queries_are_refused(sample_engine):
 def test_similar_passages_come_from_other_documents(sample_engine):
     hits = sample_engine.similar("gfmd-2019-quito", k=5)
     assert len(hits) == 5 and all(h.doc_id != "gfmd-2019-quito" for h in hits)
+
+
+REPEATED = (
+    "Returning migrants who trained as nurses abroad were hired by district clinics, and the ministry "
+    "recognised their foreign diplomas within three months of their return."
+)
+
+
+def test_faceted_search_collapses_near_duplicates_as_plain_search_does(tmp_path, embedder):
+    """A report and the brief quoting it: the repeated passage is shown once, faceted or not."""
+    engine = make_engine(tmp_path / "index", embedder)
+    docs = [
+        Document("report", "Evaluation report", [Page(1, "Findings.\n\n" + REPEATED)], year=2020, doc_type="report"),
+        Document("brief", "Evaluation brief", [Page(1, "In short.\n\n" + REPEATED)], year=2021, doc_type="brief"),
+        Document("other", "Seasonal work", [Page(1, "Seasonal farm workers went to Canada for six months.")]),
+    ]
+    assert len(engine.ingest_documents(docs, progress=False).ingested) == 3
+    query = "nurses hired by district clinics after their return"
+    plain = engine.search(query, k=3, mode="bm25")
+    faceted = engine.search_faceted(query, ["year"], k=3, mode="bm25")
+    for hits in (plain, faceted.hits):
+        assert [h.doc_id for h in hits if "district clinics" in h.text] == [hits[0].doc_id]
+        assert [a["doc_id"] for a in hits[0].also_in] == list({"report", "brief"} - {hits[0].doc_id})
+    assert {c.value for c in faceted.facets["year"]} == {"2020", "2021"}  # counts still cover both documents
+    both = engine.search_faceted(query, ["year"], k=3, mode="bm25", collapse=False)
+    assert {h.doc_id for h in both.hits if "district clinics" in h.text} == {"report", "brief"}
+    assert all(not h.also_in for h in both.hits)
 
 
 def test_snippet_window_and_escaping():

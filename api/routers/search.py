@@ -101,7 +101,7 @@ def search(
     started = time.perf_counter()
     counts = None
     if facet_names:
-        result = engine.search_faceted(q, facet_names, k, mode, filters, group)
+        result = engine.search_faceted(q, facet_names, k, mode, filters, group, collapse)
         hits, counts = result.hits, {name: [vars(c) for c in found] for name, found in result.facets.items()}
     else:
         hits = engine.search(q, k, mode, filters, group, collapse)
