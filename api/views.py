@@ -69,15 +69,15 @@ class Views:
 def _build_view(engine: Engine) -> IndexView:
     docs = engine.documents()
     root = corpus_root(engine.settings)
-    facets = engine.facets()
+    facets = engine.facets(["doc_type", "year"])
     return IndexView(
         version=engine.version().name,
         documents=len(docs),
         # a record has no file of its own to open (its records file holds many): it shows its source link
         file_urls={d.doc_id: None if "record_id" in d.extra else file_link(d.path, root) for d in docs},
         pdf={d.doc_id for d in docs if (d.path or "").lower().endswith(".pdf")},
-        doc_types=facets.doc_types,
-        years=list(facets.years),
+        doc_types={c.value: c.count for c in sorted(facets["doc_type"], key=lambda c: c.value)},
+        years=sorted(int(c.value) for c in facets["year"]),
     )
 
 

@@ -303,11 +303,3 @@ class IndexVersion:
     created: str
     documents: int
     chunks: int
-
-
-@dataclass
-class Facets:
-    """The values documents take in the live index, with their document counts."""
-
-    doc_types: dict[str, int]
-    years: dict[int, int]

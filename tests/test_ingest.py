@@ -16,7 +16,7 @@ from pypdf import PdfWriter
 from gfmd_search.app import Engine
 from gfmd_search.config import load_settings
 from gfmd_search.loaders.metadata import slugify
-from gfmd_search.records import Facets, IndexVersion, StoredChunk, StoredDocument
+from gfmd_search.records import FacetCount, IndexVersion, StoredChunk, StoredDocument
 from gfmd_search.store import IndexStore
 from gfmd_search_cli.main import main
 
@@ -105,7 +105,9 @@ def test_the_engine_answers_typed_records(tmp_path: Path, embedder):
     version = engine.version()
     assert isinstance(version, IndexVersion) and version.name.startswith("v-")
     assert (version.documents, version.chunks) == (3, engine.stats()["chunks"])
-    assert engine.facets() == Facets(doc_types={"note": 2}, years={2019: 1, 2020: 1})
+    assert engine.facets(["type", "year"]) == {
+        "doc_type": [FacetCount("note", 2)], "year": [FacetCount("2019", 1), FacetCount("2020", 1)]
+    }
     rows = [c.row for c in chunks]
     assert set(engine.mentions(rows)) == set(rows)
 
