@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from gfmd_search.app import Engine
 from gfmd_search.records import Hit
@@ -13,6 +12,7 @@ from gfmd_search.search import Searcher
 
 from .errors import InvalidInput
 from .files import corpus_root, file_link
+from .models import HitModel
 
 
 @dataclass
@@ -89,8 +89,6 @@ def view_covering(views: Views, engine: Engine, view: IndexView, doc_ids: Iterab
     return views.get(engine)
 
 
-def hit_dict(hit: Hit, view: IndexView) -> dict[str, Any]:
-    """The CLI's JSON of a hit, plus its file link."""
-    out = hit.to_dict()
-    out["file_url"] = view.file_url(hit.doc_id, hit.page)
-    return out
+def hit_model(hit: Hit, view: IndexView) -> HitModel:
+    """A hit with its file link."""
+    return HitModel(**vars(hit), file_url=view.file_url(hit.doc_id, hit.page))

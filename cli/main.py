@@ -237,7 +237,7 @@ def _search(args: argparse.Namespace) -> int:
         for facet, values in hit.facets.items():
             print(f"    {facet}: {', '.join(values)}")
         if hit.also_in:
-            print("    also in: " + "; ".join(f"{a['title']}, p. {a['page']}" for a in hit.also_in))
+            print("    also in: " + "; ".join(f"{a.title}, p. {a.page}" for a in hit.also_in))
         print(f"    {hit.source}  ({hit.doc_id})")
     for facet, counts in (result.facets.items() if args.facet else ()):
         print(f"{facet}: " + ", ".join(f"{c.value} ({c.count})" for c in counts[:FACET_VALUES_SHOWN]))

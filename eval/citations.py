@@ -98,7 +98,7 @@ def score(engine: Any, sentences: list[Sentence], collapse: bool) -> dict[str, A
         top = hits[0]
         pages = s.found_in.get(name_of[top.doc_id])
         table_top += top.kind == "table"
-        sampled_doc += name_of[top.doc_id] == s.doc or any(name_of[a["doc_id"]] == s.doc for a in top.also_in)
+        sampled_doc += name_of[top.doc_id] == s.doc or any(name_of[a.doc_id] == s.doc for a in top.also_in)
         if pages:
             right_doc += 1
             if top.page in pages:

@@ -16,7 +16,7 @@ from gfmd_search.languages import detect, with_language
 from gfmd_search.lexical import Analyzer
 from gfmd_search.loaders import load_document
 from gfmd_search.passage_kinds import demote_tables
-from gfmd_search.records import Document, Filters, Hit, Page
+from gfmd_search.records import AlsoIn, Document, Filters, Hit, Page
 
 FINAL = "Final_Evaluation_Report_Final_Olta_NDOJA.pdf"
 BRIEF = "AAP_EN_Evaluation_Brief_final_0.pdf"
@@ -80,10 +80,10 @@ def test_footnotes_are_passages_of_their_own(shared_data, index):
 def test_a_sentence_in_a_brief_and_its_report_comes_back_once(index):
     hits = index.search(SHARED, k=5)
     top = hits[0]
-    assert len({top.doc_id} | {a["doc_id"] for a in top.also_in}) == 2, [h.doc_id for h in hits]
-    assert not any(other.doc_id in {a["doc_id"] for a in top.also_in} and "fragmented" in other.text for other in hits[1:])
+    assert len({top.doc_id} | {a.doc_id for a in top.also_in}) == 2, [h.doc_id for h in hits]
+    assert not any(other.doc_id in {a.doc_id for a in top.also_in} and "fragmented" in other.text for other in hits[1:])
     both = index.search(SHARED, k=5, collapse=False)
-    assert {h.doc_id for h in both if "fragmented" in h.text} == {top.doc_id} | {a["doc_id"] for a in top.also_in}
+    assert {h.doc_id for h in both if "fragmented" in h.text} == {top.doc_id} | {a.doc_id for a in top.also_in}
     assert all(not h.also_in for h in both)
 
 
@@ -171,4 +171,4 @@ def test_collapse_keeps_the_best_and_lists_the_others():
     hits = [hit("report", same), hit("other", "Something else entirely about skills"), hit("brief", "…" + same + ".")]
     kept = collapse(hits, 10)
     assert [h.doc_id for h in kept] == ["report", "other"]
-    assert kept[0].also_in == [{"doc_id": "brief", "title": "BRIEF", "page": 3}]
+    assert kept[0].also_in == [AlsoIn("brief", "BRIEF", 3)]

@@ -82,7 +82,7 @@ def test_faceted_search_collapses_near_duplicates_as_plain_search_does(tmp_path,
     faceted = engine.search_faceted(query, ["year"], k=3, mode="bm25")
     for hits in (plain, faceted.hits):
         assert [h.doc_id for h in hits if "district clinics" in h.text] == [hits[0].doc_id]
-        assert [a["doc_id"] for a in hits[0].also_in] == list({"report", "brief"} - {hits[0].doc_id})
+        assert [a.doc_id for a in hits[0].also_in] == list({"report", "brief"} - {hits[0].doc_id})
     assert {c.value for c in faceted.facets["year"]} == {"2020", "2021"}  # counts still cover both documents
     both = engine.search_faceted(query, ["year"], k=3, mode="bm25", collapse=False)
     assert {h.doc_id for h in both.hits if "district clinics" in h.text} == {"report", "brief"}

@@ -11,7 +11,7 @@ from gfmd_search.records import Filters
 from ..checks import check_k, check_list, check_params, check_text, check_years
 from ..deps import EngineDep, ViewDep, ViewsDep
 from ..errors import UNAVAILABLE_RESPONSES, response
-from ..models import RecommendationsResponse
+from ..models import RecommendationModel, RecommendationsResponse
 from ..views import view_covering
 
 router = APIRouter(tags=["recommendations"])
@@ -74,5 +74,5 @@ def recommendations(
         k=k,
         count=len(found),
         index_version=view.version,
-        recommendations=[{**u.to_dict(), "file_url": view.file_url(u.doc_id, u.page)} for u in found],
+        recommendations=[RecommendationModel(**vars(u), file_url=view.file_url(u.doc_id, u.page)) for u in found],
     )

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query, Request
 
 from gfmd_search.config import Mode
 from gfmd_search.facets import FacetError, parse_where
-from gfmd_search.records import Filters
+from gfmd_search.records import Filters, Kind
 
 from ..checks import check_k, check_list, check_params, check_text, check_years
 from ..deps import EngineDep, ViewDep, ViewsDep
 from ..errors import UNAVAILABLE_RESPONSES, InvalidInput, response
-from ..models import FiltersModel, Kind, SearchResponse
-from ..views import hit_dict, view_covering
+from ..models import FiltersModel, SearchResponse
+from ..views import hit_model, view_covering
 
 router = APIRouter(
     tags=["search"],
@@ -102,7 +102,7 @@ def search(
     counts = None
     if facet_names:
         result = engine.search_faceted(q, facet_names, k, mode, filters, group, collapse)
-        hits, counts = result.hits, {name: [vars(c) for c in found] for name, found in result.facets.items()}
+        hits, counts = result.hits, result.facets
     else:
         hits = engine.search(q, k, mode, filters, group, collapse)
     took = (time.perf_counter() - started) * 1000
@@ -119,7 +119,7 @@ def search(
         count=len(hits),
         took_ms=round(took, 2),
         index_version=view.version,
-        hits=[hit_dict(h, view) for h in hits],
+        hits=[hit_model(h, view) for h in hits],
         facets=counts,
     )
 
