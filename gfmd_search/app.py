@@ -27,6 +27,8 @@ from .records import (
     Mention,
     Practice,
     Recommendation,
+    RecommendationQuery,
+    SearchQuery,
     SearchResult,
     StoredChunk,
     StoredDocument,
@@ -80,31 +82,10 @@ class Engine:
                 self._searcher = Searcher(self.store.open(), self.embedder, self.settings)
             return self._searcher
 
-    def search(
-        self,
-        query: str,
-        k: int = 10,
-        mode: str | None = None,
-        filters: Filters | None = None,
-        group: bool = False,
-        collapse: bool | None = None,
-    ) -> list[Hit]:
-        """Top passages for a query; near-duplicates collapsed unless `collapse` is False."""
-        return self.searcher().search(query, k, mode, filters, group, collapse)
-
-    def search_faceted(
-        self,
-        query: str,
-        facets: list[str],
-        k: int = 10,
-        mode: str | None = None,
-        filters: Filters | None = None,
-        group: bool = False,
-        collapse: bool | None = None,
-    ) -> SearchResult:
-        """Top passages and the facet counts of the documents matching the query; near-duplicates
-        collapsed unless `collapse` is False."""
-        return self.searcher().search_faceted(query, facets, k, mode, filters, group, collapse)
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Top passages for a query, near-duplicates collapsed unless `query.collapse` is False, and
+        the counts of the facets asked for over the documents matching it."""
+        return self.searcher().search(query)
 
     def partners(
         self,
@@ -125,17 +106,9 @@ class Engine:
         """Related good practices for a document."""
         return practices.for_document(self.searcher(), doc_id, k)
 
-    def recommendations(
-        self,
-        query: str | None = None,
-        k: int = 10,
-        doc_id: str | None = None,
-        addressee: str | None = None,
-        status: str | None = None,
-        filters: Filters | None = None,
-    ) -> list[Recommendation]:
+    def recommendations(self, query: RecommendationQuery) -> list[Recommendation]:
         """Recommendation units ranked for a query, or a document's in order."""
-        return recommendation_search.find(self.searcher(), query, k, doc_id, addressee, status, filters)
+        return recommendation_search.find(self.searcher(), query)
 
     def ingest(
         self, paths: Iterable[Path], prune: bool = False, progress: bool = True, executor: Executor | None = None
@@ -179,7 +152,7 @@ class Engine:
 
     def facets(self, names: Iterable[str]) -> dict[str, list[FacetCount]]:
         """Per facet (facets.py), the values the live index's documents carry, each with its count of
-        documents, most first: what `search_faceted` counts for a query, over every document."""
+        documents, most first: what `search` counts for a query's facets, over every document."""
         table = self.searcher().reader.facets
         return {table.check(name): table.totals(name) for name in names}
 

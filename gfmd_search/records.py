@@ -263,6 +263,32 @@ class Filters:
     kinds: list[str] | None = None  # body, note, table
 
 
+@dataclass
+class SearchQuery:
+    """A search as a front end asks it (Engine.search): the words, how many hits, how to rank and show them."""
+
+    text: str
+    k: int = 10
+    mode: str | None = None  # dense, bm25 or hybrid; the `mode` setting when None
+    filters: Filters = field(default_factory=Filters)
+    group: bool = False  # only the best passage of each document
+    collapse: bool | None = None  # a passage repeated in several documents shown once; the setting when None
+    facets: list[str] = field(default_factory=list)  # facets whose values to count over the matching documents
+
+
+@dataclass
+class RecommendationQuery:
+    """What a front end asks of the recommendations (Engine.recommendations): units ranked for
+    `text`, or without it in reading order, kept by document, addressee, status and filters."""
+
+    text: str | None = None
+    k: int = 10
+    doc_id: str | None = None
+    addressee: str | None = None
+    status: str | None = None  # accepted, partially accepted, rejected, or none (no response)
+    filters: Filters = field(default_factory=Filters)
+
+
 Status = Literal["accepted", "partially accepted", "rejected"]
 """What a management response says of its recommendation."""
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from gfmd_search.config import Mode
 from gfmd_search.facets import FacetError, parse_where
-from gfmd_search.records import Filters, Kind
+from gfmd_search.records import Filters, Kind, SearchQuery
 
 from ..checks import check_k, check_list, check_params, check_text, check_years
 from ..deps import EngineDep, ViewDep, ViewsDep
@@ -99,12 +99,8 @@ def search(
         languages=languages, kinds=kinds,
     )
     started = time.perf_counter()
-    counts = None
-    if facet_names:
-        result = engine.search_faceted(q, facet_names, k, mode, filters, group, collapse)
-        hits, counts = result.hits, result.facets
-    else:
-        hits = engine.search(q, k, mode, filters, group, collapse)
+    result = engine.search(SearchQuery(q, k, mode, filters, group, collapse, facet_names or []))
+    hits = result.hits
     took = (time.perf_counter() - started) * 1000
     view = view_covering(views, engine, view, (h.doc_id for h in hits))
     return SearchResponse(
@@ -120,7 +116,7 @@ def search(
         took_ms=round(took, 2),
         index_version=view.version,
         hits=[hit_model(h, view) for h in hits],
-        facets=counts,
+        facets=result.facets if facet_names else None,
     )
 
 
