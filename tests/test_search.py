@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -87,6 +89,17 @@ def test_faceted_search_collapses_near_duplicates_as_plain_search_does(tmp_path,
     both = engine.search(SearchQuery(query, k=3, mode="bm25", collapse=False, facets=["year"]))
     assert {h.doc_id for h in both.hits if "district clinics" in h.text} == {"report", "brief"}
     assert all(not h.also_in for h in both.hits)
+
+
+def test_the_cli_prints_hits_and_facet_counts(sample_index, capsys):
+    from gfmd_search_cli.main import main
+
+    args = ["search", "skills partnerships", "--index", str(sample_index), "--k", "3", "--facet", "type", "--json"]
+    assert main(args) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert len(shown["hits"]) == 3 and {"doc_id", "page", "also_in", "facets"} <= set(shown["hits"][0])
+    counts = {c["value"]: c["count"] for c in shown["facets"]["doc_type"]}
+    assert counts and all(n >= 1 for n in counts.values()) and shown["hits"][0]["doc_type"] in counts
 
 
 def test_snippet_window_and_escaping():
