@@ -1,19 +1,31 @@
-"""Request and response models of the HTTP API (pydantic), with OpenAPI examples.
+"""Request and response models of the HTTP API, with OpenAPI examples.
 
-The hit and partner shapes are the CLI's JSON (`Hit.to_dict()`, `Partner.to_dict()`),
-with one field added where the web page needs it: `file_url`, the link that opens the
-source file at the passage's page (None when the file lies outside the corpus root).
+The records answers carry are the core's (`gfmd_search.records`: their fields and descriptions
+are declared there once); where the web page needs more, a model here extends the record with
+`file_url`, the link that opens the source file at the passage's page (None when the file lies
+outside the corpus root). The envelopes of the answers and the request bodies are pydantic models.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from gfmd_search.config import Mode
-
-Kind = Literal["body", "note", "table"]
+from gfmd_search.records import (
+    Evidence,
+    FacetCount,
+    Hit,
+    IngestReport,
+    Partner,
+    Practice,
+    Recommendation,
+    StoredChunk,
+    StoredDocument,
+    described,
+)
 
 _SNIPPET = (
     "…the <mark>skills</mark> <mark>partnerships</mark> between countries of origin and destination "
@@ -40,45 +52,15 @@ class ErrorResponse(BaseModel):
     )
 
 
-class AlsoIn(BaseModel):
-    """A near-duplicate of a hit, shown once under the best of them."""
+@dataclass
+class HitModel(Hit):
+    """One passage found: the CLI's JSON hit (`gfmd_search.records.Hit`), plus `file_url`."""
 
-    doc_id: str
-    title: str
-    page: int
-
-
-class HitModel(BaseModel):
-    """One passage found: the CLI's JSON hit, plus `file_url`."""
-
-    doc_id: str = Field(description="document identifier")
-    chunk_id: int = Field(description="passage (chunk row) identifier in the live index version")
-    title: str
-    year: int | None
-    page: int = Field(description="page of the text the snippet shows (1-based physical page)")
-    page_end: int = Field(description="last page of the passage")
-    section: str | None = Field(description="heading the passage sits under, when known")
-    score: float = Field(description="ranking score (comparable within one answer only)")
-    snippet: str = Field(description="HTML-escaped excerpt; query terms are wrapped in `<mark>` (safe to insert as HTML)")
-    source: str | None = Field(description="where the document was published (URL), when known")
-    doc_type: str | None = Field(description="document type, e.g. `meeting record`")
-    text: str = Field(description="the passage's full text (plain text, not escaped)")
-    kind: str = Field("body", description="`body`, `note` (a page's footnotes) or `table` (table and chart text)")
-    note: str | None = Field(None, description="for a note passage, the number of the note the snippet shows")
-    language: str | None = Field(None, description="the document's language (ISO 639-1)")
-    also_in: list[AlsoIn] = Field(
-        default_factory=list, description="other documents carrying nearly the same passage (collapsed)"
-    )
-    file_url: str | None = Field(
-        None, description="link to the source file served by this app, at the passage's page for PDFs"
-    )
-    facets: dict[str, list[str]] = Field(
-        default_factory=dict,
-        description="the document's facet values besides year and type: country, organisation, theme, "
-        "and those its record declares (a PDF named by a catalogue record shows the record's)",
+    file_url: str | None = described(
+        "link to the source file served by this app, at the passage's page for PDFs", default=None
     )
 
-    model_config = ConfigDict(
+    __pydantic_config__ = ConfigDict(
         json_schema_extra={
             "examples": [
                 {
@@ -113,13 +95,6 @@ class FiltersModel(BaseModel):
     kinds: list[str] | None = Field(None, description="passage kinds kept")
 
 
-class FacetCountModel(BaseModel):
-    """How many matching documents carry one value of a facet."""
-
-    value: str
-    count: int
-
-
 class SearchResponse(BaseModel):
     """The answer to `GET /search`."""
 
@@ -132,26 +107,12 @@ class SearchResponse(BaseModel):
     took_ms: float = Field(description="server time spent on the search, in milliseconds")
     index_version: str = Field(description="the index version that answered")
     hits: list[HitModel]
-    facets: dict[str, list[FacetCountModel]] | None = Field(
+    facets: dict[str, list[FacetCount]] | None = Field(
         None,
         description="per facet asked for, the count of matching documents per value, most first: the "
         "documents with a passage among the first `facet_passages` (100) passages the query ranks, "
         "under the same mode and filters",
     )
-
-
-class PracticeModel(BaseModel):
-    """A good-practice record, as a unit."""
-
-    doc_id: str
-    title: str
-    year: int | None
-    countries: list[str]
-    partners: list[str]
-    themes: list[str]
-    link: str | None = Field(description="the practice's source page")
-    score: float
-    snippet: str = Field(description="HTML-escaped excerpt with `<mark>` tags")
 
 
 class PracticesResponse(BaseModel):
@@ -160,7 +121,7 @@ class PracticesResponse(BaseModel):
     query: str
     k: int
     count: int
-    practices: list[PracticeModel]
+    practices: list[Practice]
 
 
 class PartnersRequest(BaseModel):
@@ -198,34 +159,20 @@ class PartnersRequest(BaseModel):
     doc_types: list[str] | None = Field(None, description="document types to draw evidence from")
 
 
-class EvidenceModel(BaseModel):
-    """A passage that shows an actor's involvement."""
+@dataclass
+class EvidenceModel(Evidence):
+    """A passage that shows an actor's involvement, with its file link."""
 
-    doc_id: str
-    chunk_id: int
-    title: str
-    year: int | None
-    page: int
-    score: float
-    snippet: str = Field(description="HTML-escaped excerpt with `<mark>` tags (safe to insert as HTML)")
-    role: str | None = Field(None, description="the actor's stated role in this passage, e.g. `co-chair`")
-    file_url: str | None = Field(None, description="link to the source file at this page")
+    file_url: str | None = described("link to the source file at this page", default=None)
 
 
-class PartnerModel(BaseModel):
-    """A suggested partner, the CLI's JSON shape."""
+@dataclass
+class PartnerModel(Partner):
+    """A suggested partner, the CLI's JSON shape (`gfmd_search.records.Partner`) with file links."""
 
-    name: str
-    type: str = Field(description="actor type: `government`, `international organisation` or `civil society / other`")
-    score: float
-    documents: int = Field(description="documents among the evidence that mention this actor")
-    roles: list[str]
     evidence: list[EvidenceModel]
-    explanation: list[str] = Field(
-        default_factory=list, description="what weighed most for this actor, e.g. `donor in 4 of the 10 most similar documents`"
-    )
 
-    model_config = ConfigDict(
+    __pydantic_config__ = ConfigDict(
         json_schema_extra={
             "examples": [
                 {
@@ -267,38 +214,28 @@ class PartnersResponse(BaseModel):
     partners: list[PartnerModel]
 
 
-class ChunkModel(BaseModel):
-    """One passage of a document."""
+@dataclass
+class ChunkModel(StoredChunk):
+    """One passage of a document, with its file link."""
 
-    row: int = Field(description="chunk row in the live index version (the `chunk_id` of hits)")
-    ordinal: int = Field(description="position of the passage in its document")
-    text: str
-    page_start: int
-    page_end: int
-    section: str | None
-    char_start: int
-    char_end: int
-    file_url: str | None = None
+    text_hash: str = field(default="", metadata={"exclude": True})  # internals of the index
+    page_breaks: list[int] = field(default_factory=list, metadata={"exclude": True})
+    file_url: str | None = described("link to the source file at the passage's first page", default=None)
 
 
-class DocumentSummary(BaseModel):
-    """A document's metadata."""
+@dataclass
+class DocumentSummary(StoredDocument):
+    """A document's metadata (`gfmd_search.records.StoredDocument`, without its path on the server)."""
 
-    doc_id: str
-    title: str
-    year: int | None
-    doc_type: str | None
-    meeting: str | None
-    source: str | None
-    pages: int
-    file_url: str | None = Field(None, description="link to the source file served by this app")
-    extra: dict[str, Any] = Field(default_factory=dict, description="other metadata from the sidecar")
+    path: str | None = field(metadata={"exclude": True})
+    file_url: str | None = described("link to the source file served by this app", default=None)
 
 
+@dataclass
 class DocumentResponse(DocumentSummary):
     """`GET /documents/{doc_id}`: metadata and its passages."""
 
-    chunks: list[ChunkModel]
+    chunks: list[ChunkModel] = field(default_factory=list)
 
 
 class DocumentList(BaseModel):
@@ -315,7 +252,7 @@ class SimilarResponse(BaseModel):
     k: int
     count: int
     hits: list[HitModel]
-    practices: list[PracticeModel] | None = Field(
+    practices: list[Practice] | None = Field(
         None, description="with `doc_type=practice`: the related good practices, one per record"
     )
 
@@ -366,21 +303,11 @@ class IngestRequest(BaseModel):
     prune: bool = Field(False, description="remove documents whose files are gone")
 
 
-class SkippedModel(BaseModel):
-    path: str
-    reason: str
+@dataclass
+class IngestResponse(IngestReport):
+    """What an ingest run did (`gfmd_search.records.IngestReport`), and the version it left live."""
 
-
-class IngestResponse(BaseModel):
-    """What an ingest run did."""
-
-    ingested: list[str]
-    unchanged: list[str]
-    removed: list[str]
-    skipped: list[SkippedModel]
-    chunks_embedded: int
-    chunks_reused: int
-    index_version: str | None
+    index_version: str | None = described("the live index version after the run (null when there is none)", default=None)
 
 
 class ReloadResponse(BaseModel):
@@ -390,40 +317,11 @@ class ReloadResponse(BaseModel):
     documents: int
 
 
-class ResponseModel(BaseModel):
-    """A management response to a recommendation."""
-
-    status: Literal["accepted", "partially accepted", "rejected"] | None = Field(
-        description="null when the response's status could not be read (then `raw` holds its text)"
-    )
-    actions: list[str] = Field(description="key actions")
-    responsible: list[str] = Field(description="responsible units, one entry per key action where the layout has them")
-    deadline: str | None = Field(description="time frame(s) or deadline(s)")
-    priority: str | None = Field(description="priority level, when stated")
-    doc_id: str = Field(description="the document the response is in")
-    page: int = Field(description="page of the response in that document")
-    raw: str = Field(description="the response's text as read")
-
-
-class RecommendationModel(BaseModel):
+@dataclass
+class RecommendationModel(Recommendation):
     """A recommendation unit: the CLI's JSON (`gfmd-search recommendations --json`) plus `file_url`."""
 
-    doc_id: str
-    ordinal: int = Field(description="position among the document's recommendations")
-    number: str | None = Field(description="its number or letter, when it has one")
-    text: str
-    page: int = Field(description="page its text starts on (1-based physical page)")
-    char_start: int
-    char_end: int
-    kind: Literal["numbered", "prose"]
-    addressees: list[str] = Field(description="actors and groups it is addressed to")
-    themes: list[str]
-    response: ResponseModel | None = Field(description="its management response, its own or from a response document")
-    same_as: dict[str, Any] | None = Field(description="the recommendation this one repeats (`doc_id`, `number`, `page`)")
-    repeated_in: list[dict[str, Any]] = Field(description="where this recommendation is repeated")
-    title: str | None
-    source: str | None
-    file_url: str | None = Field(None, description="link to the source file at the recommendation's page")
+    file_url: str | None = described("link to the source file at the recommendation's page", default=None)
 
 
 class RecommendationsResponse(BaseModel):

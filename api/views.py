@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from gfmd_search.app import Engine
 from gfmd_search.records import Hit
@@ -13,6 +12,7 @@ from gfmd_search.search import Searcher
 
 from .errors import InvalidInput
 from .files import corpus_root, file_link
+from .models import HitModel
 
 
 @dataclass
@@ -69,15 +69,15 @@ class Views:
 def _build_view(engine: Engine) -> IndexView:
     docs = engine.documents()
     root = corpus_root(engine.settings)
-    facets = engine.facets()
+    facets = engine.facets(["doc_type", "year"])
     return IndexView(
         version=engine.version().name,
         documents=len(docs),
         # a record has no file of its own to open (its records file holds many): it shows its source link
         file_urls={d.doc_id: None if "record_id" in d.extra else file_link(d.path, root) for d in docs},
         pdf={d.doc_id for d in docs if (d.path or "").lower().endswith(".pdf")},
-        doc_types=facets.doc_types,
-        years=list(facets.years),
+        doc_types={c.value: c.count for c in sorted(facets["doc_type"], key=lambda c: c.value)},
+        years=sorted(int(c.value) for c in facets["year"]),
     )
 
 
@@ -89,8 +89,6 @@ def view_covering(views: Views, engine: Engine, view: IndexView, doc_ids: Iterab
     return views.get(engine)
 
 
-def hit_dict(hit: Hit, view: IndexView) -> dict[str, Any]:
-    """The CLI's JSON of a hit, plus its file link."""
-    out = hit.to_dict()
-    out["file_url"] = view.file_url(hit.doc_id, hit.page)
-    return out
+def hit_model(hit: Hit, view: IndexView) -> HitModel:
+    """A hit with its file link."""
+    return HitModel(**vars(hit), file_url=view.file_url(hit.doc_id, hit.page))

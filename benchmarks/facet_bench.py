@@ -22,7 +22,7 @@ from pathlib import Path
 from gfmd_search.app import Engine
 from gfmd_search.config import load_settings
 from gfmd_search.facets import FACETS
-from gfmd_search.records import Filters
+from gfmd_search.records import Filters, SearchQuery
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "eval" / "queries" / "gfmd-sample" / "queries.jsonl"
@@ -46,11 +46,12 @@ def main() -> None:
                    "facets": list(FACETS), "where": WHERE, "queries": len(queries), "repeats": args.repeats}
         for mode in ("hybrid", "bm25"):
             variants = {
-                "plain": lambda q, m=mode: engine.search(q, 10, m),
-                "facets": lambda q, m=mode: engine.search_faceted(q, list(FACETS), 10, m),
-                "where": lambda q, m=mode: engine.search(q, 10, m, Filters(where=WHERE)),
-                "facets_and_where": lambda q, m=mode: engine.search_faceted(q, list(FACETS), 10, m,
-                                                                            Filters(where=WHERE)),
+                "plain": lambda q, m=mode: engine.search(SearchQuery(q, 10, m)).hits,
+                "facets": lambda q, m=mode: engine.search(SearchQuery(q, 10, m, facets=list(FACETS))),
+                "where": lambda q, m=mode: engine.search(SearchQuery(q, 10, m, Filters(where=WHERE))).hits,
+                "facets_and_where": lambda q, m=mode: engine.search(
+                    SearchQuery(q, 10, m, Filters(where=WHERE), facets=list(FACETS))
+                ),
             }
             timed = _timed(variants, queries, args.repeats)
             timed["facets_over_plain_p50"] = round(timed["facets"]["p50_ms"] / timed["plain"]["p50_ms"], 3)

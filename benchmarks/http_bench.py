@@ -23,6 +23,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from gfmd_search.records import SearchQuery
+
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = [
     "skills partnerships", "what has GFMD said about skills partnerships?", "remittances and diaspora investment",
@@ -67,13 +69,13 @@ def _measure(engine, url: str) -> dict:
         _wait(http)
         for q in QUERIES:  # warm every path
             embedder.encode_query(q)
-            engine.search(q, k=10)
+            engine.search(SearchQuery(q, k=10))
             http.get("/search", params={"q": q, "k": 10}).raise_for_status()
         times: dict[str, list[float]] = {"encode": [], "rank": [], "search": [], "http": []}
         steps = {
             "encode": lambda q: embedder.encode_query(q),
             "rank": lambda q: searcher.rank(q, 30),
-            "search": lambda q: engine.search(q, k=10),
+            "search": lambda q: engine.search(SearchQuery(q, k=10)),
             "http": lambda q: http.get("/search", params={"q": q, "k": 10}).raise_for_status(),
         }
         for _ in range(ROUNDS):

@@ -23,6 +23,7 @@ from gfmd_search.app import Engine
 from gfmd_search.chunking import Chunker, embedding_text
 from gfmd_search.config import load_settings
 from gfmd_search.loaders import find_files, load_document
+from gfmd_search.records import SearchQuery
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "eval" / "queries" / "gfmd-sample" / "queries.jsonl"
@@ -57,7 +58,7 @@ def main() -> None:
 
         queries = [json.loads(line)["text"] for line in QUERIES.read_text().splitlines() if line.strip()]
         calls = {"bare_encode": embedder.encode_query}
-        calls.update({mode: lambda q, m=mode: engine.search(q, 10, m) for mode in ("bm25", "dense", "hybrid")})
+        calls.update({mode: lambda q, m=mode: engine.search(SearchQuery(q, 10, m)).hits for mode in ("bm25", "dense", "hybrid")})
         latency = _timed(calls, queries, args.repeats)
         stats = engine.stats()
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from gfmd_search.config import FUSIONS, MODES, ConfigError, load_settings
 from gfmd_search.embedding import EmbeddingError
 from gfmd_search.facets import parse_where
-from gfmd_search.records import KINDS, Filters, IngestReport
+from gfmd_search.records import KINDS, Filters, IngestReport, RecommendationQuery, SearchQuery
 from gfmd_search.search import SearchError
 from gfmd_search.store import StoreError
 
@@ -128,8 +128,8 @@ def _add_recommendations(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
 
     def run(args: argparse.Namespace) -> int:
-        found = _engine(args).recommendations(args.query, args.k, args.doc_id, args.addressee, args.status,
-                                              _filters(args))
+        asked = RecommendationQuery(args.query, args.k, args.doc_id, args.addressee, args.status, _filters(args))
+        found = _engine(args).recommendations(asked)
         if args.json:
             print(json.dumps([u.to_dict() for u in found], indent=2, ensure_ascii=False))
             return EXIT_OK
@@ -226,12 +226,9 @@ def _report(report: IngestReport, as_json: bool) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    engine = _engine(args, fusion=args.fusion)
-    if args.facet:
-        result = engine.search_faceted(args.query, args.facet, args.k, args.mode, _filters(args), args.group)
-        hits = result.hits
-    else:
-        hits = engine.search(args.query, args.k, args.mode, _filters(args), args.group, args.collapse)
+    query = SearchQuery(args.query, args.k, args.mode, _filters(args), args.group, args.collapse, args.facet or [])
+    result = _engine(args, fusion=args.fusion).search(query)
+    hits = result.hits
     if args.json:
         shown = result.to_dict() if args.facet else [h.to_dict() for h in hits]
         print(json.dumps(shown, indent=2, ensure_ascii=False))
@@ -246,7 +243,7 @@ def _search(args: argparse.Namespace) -> int:
         for facet, values in hit.facets.items():
             print(f"    {facet}: {', '.join(values)}")
         if hit.also_in:
-            print("    also in: " + "; ".join(f"{a['title']}, p. {a['page']}" for a in hit.also_in))
+            print("    also in: " + "; ".join(f"{a.title}, p. {a.page}" for a in hit.also_in))
         print(f"    {hit.source}  ({hit.doc_id})")
     for facet, counts in (result.facets.items() if args.facet else ()):
         print(f"{facet}: " + ", ".join(f"{c.value} ({c.count})" for c in counts[:FACET_VALUES_SHOWN]))

@@ -87,18 +87,20 @@ def sample_sentences(folder: Path, size: int = SAMPLE, seed: int = SEED) -> list
 
 def score(engine: Any, sentences: list[Sentence], collapse: bool) -> dict[str, Any]:
     """The four figures for one setting of duplicate collapsing."""
+    from gfmd_search.records import SearchQuery
+
     name_of = {d["doc_id"]: Path(d["path"]).name for d in engine.searcher().reader.documents()}
     right_doc = sampled_doc = right_page = duplicates = shown = table_top = 0
     french = french_found = 0
     misses = []
     for s in sentences:
-        hits = engine.search(s.text, TOP, collapse=collapse)
+        hits = engine.search(SearchQuery(s.text, TOP, collapse=collapse)).hits
         if not hits:
             continue
         top = hits[0]
         pages = s.found_in.get(name_of[top.doc_id])
         table_top += top.kind == "table"
-        sampled_doc += name_of[top.doc_id] == s.doc or any(name_of[a["doc_id"]] == s.doc for a in top.also_in)
+        sampled_doc += name_of[top.doc_id] == s.doc or any(name_of[a.doc_id] == s.doc for a in top.also_in)
         if pages:
             right_doc += 1
             if top.page in pages:

@@ -26,7 +26,7 @@ from gfmd_search import recommendations
 from gfmd_search.loaders import load_document
 from gfmd_search.recommendation_search import unit_bm25
 from gfmd_search.recommendation_search import units as index_units
-from gfmd_search.records import Recommendation
+from gfmd_search.records import Recommendation, RecommendationQuery
 
 SETS = Path(__file__).parent / "recommendations"
 JUDGED, PROSE, TEST = SETS / "judged.json", SETS / "prose.json", SETS / "test.json"
@@ -375,7 +375,7 @@ def evaluate_search(engine: Any, judged_path: Path = JUDGED, k: int = 10) -> dic
     ]
     ranks: dict[str, list[int | None]] = {"units as their own rows": [], "passages mapped to units": []}
     for text, want in tqdm(queries, "Queries"):
-        found = [(u.doc_id, u.number) for u in engine.recommendations(text, k)]
+        found = [(u.doc_id, u.number) for u in engine.recommendations(RecommendationQuery(text, k))]
         ranks["units as their own rows"].append(found.index(want) + 1 if want in found else None)
         mapped = [(u.doc_id, u.number) for u in _passages_mapped(searcher, every, text, k)]
         ranks["passages mapped to units"].append(mapped.index(want) + 1 if want in mapped else None)

@@ -7,7 +7,6 @@ is measured is what users run.
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +19,7 @@ from .ingest import Executor, Ingestor
 from .recommendations import stats as recommendation_stats
 from .records import (
     Document,
-    Facets,
+    FacetCount,
     Filters,
     Hit,
     IndexVersion,
@@ -28,6 +27,8 @@ from .records import (
     Mention,
     Practice,
     Recommendation,
+    RecommendationQuery,
+    SearchQuery,
     SearchResult,
     StoredChunk,
     StoredDocument,
@@ -83,29 +84,10 @@ class Engine:
                 self._searcher = Searcher(self.store.open(), self.embedder, self.settings)
             return self._searcher
 
-    def search(
-        self,
-        query: str,
-        k: int = 10,
-        mode: str | None = None,
-        filters: Filters | None = None,
-        group: bool = False,
-        collapse: bool | None = None,
-    ) -> list[Hit]:
-        """Top passages for a query; near-duplicates collapsed unless `collapse` is False."""
-        return self.searcher().search(query, k, mode, filters, group, collapse)
-
-    def search_faceted(
-        self,
-        query: str,
-        facets: list[str],
-        k: int = 10,
-        mode: str | None = None,
-        filters: Filters | None = None,
-        group: bool = False,
-    ) -> SearchResult:
-        """Top passages and the facet counts of the documents matching the query."""
-        return self.searcher().search_faceted(query, facets, k, mode, filters, group)
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Top passages for a query, near-duplicates collapsed unless `query.collapse` is False, and
+        the counts of the facets asked for over the documents matching it."""
+        return self.searcher().search(query)
 
     def partners(
         self,
@@ -125,17 +107,10 @@ class Engine:
     def similar_practices(self, doc_id: str, k: int = 10) -> list[Practice]:
         """Related good practices for a document."""
         return practices.for_document(self.searcher(), doc_id, k)
-    def recommendations(
-        self,
-        query: str | None = None,
-        k: int = 10,
-        doc_id: str | None = None,
-        addressee: str | None = None,
-        status: str | None = None,
-        filters: Filters | None = None,
-    ) -> list[Recommendation]:
+
+    def recommendations(self, query: RecommendationQuery) -> list[Recommendation]:
         """Recommendation units ranked for a query, or a document's in order."""
-        return recommendation_search.find(self.searcher(), query, k, doc_id, addressee, status, filters)
+        return recommendation_search.find(self.searcher(), query)
 
     def ingest(
         self, paths: Iterable[Path], prune: bool = False, progress: bool = True, executor: Executor | None = None
@@ -182,12 +157,11 @@ class Engine:
         m = reader.manifest
         return IndexVersion(reader.version.name, m["created"], int(m["documents"]), int(m["chunks"]))
 
-    def facets(self) -> Facets:
-        """Document types and years of the live index, with their document counts."""
-        docs = self.documents()
-        types = Counter(d.doc_type for d in docs if d.doc_type)
-        years = Counter(d.year for d in docs if d.year is not None)
-        return Facets(dict(sorted(types.items())), dict(sorted(years.items())))
+    def facets(self, names: Iterable[str]) -> dict[str, list[FacetCount]]:
+        """Per facet (facets.py), the values the live index's documents carry, each with its count of
+        documents, most first: what `search` counts for a query's facets, over every document."""
+        table = self.searcher().reader.facets
+        return {table.check(name): table.totals(name) for name in names}
 
     def similar(self, doc_id: str, k: int = 10, filters: Filters | None = None, group: bool = False) -> list[Hit]:
         """Passages of other documents closest to this document's own passages."""

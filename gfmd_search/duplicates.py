@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import re
 
-from .records import Hit
+from .records import AlsoIn, Hit
 
 SHINGLE = 3  # words per shingle
 OVERLAP = 0.5  # share of the smaller text's shingles found in the other: nearly the same text
@@ -43,7 +43,7 @@ def collapse(hits: list[Hit], k: int) -> list[Hit]:
         original = next((h for h, s in kept if _overlapping(s, shingles)), None)
         if original is not None:
             if original.doc_id != hit.doc_id:  # overlapping chunks of one document are simply not repeated
-                original.also_in.append({"doc_id": hit.doc_id, "title": hit.title, "page": hit.page})
+                original.also_in.append(AlsoIn(hit.doc_id, hit.title, hit.page))
         elif len(kept) < k:
             kept.append((hit, shingles))
     return [h for h, _ in kept]

@@ -146,6 +146,10 @@ class FacetTable:
         order = sorted(present.tolist(), key=lambda c: (-int(tally[c]), self.labels[c].casefold()))
         return [FacetCount(self.labels[c], int(tally[c])) for c in order[:limit]]
 
+    def totals(self, name: str) -> list[FacetCount]:
+        """`counts` over every document of the index."""
+        return self.counts(np.ones(self.n_docs, dtype=bool), name)
+
     def of_documents(self, positions: Iterable[int]) -> dict[int, dict[str, list[str]]]:
         """The facet values of the documents at these positions: {position: {facet: values}}."""
         wanted = np.array(sorted(set(positions)), dtype=np.int64)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .records import Filters, Hit, Practice
+from .records import Filters, Hit, Practice, SearchQuery
 from .search import Searcher
 
 PRACTICE = "practice"
@@ -29,7 +29,7 @@ def practice_of(hit: Hit) -> Practice:
 def for_query(searcher: Searcher, query: str, k: int = 10, filters: Filters | None = None) -> list[Practice]:
     """The `k` practices that best answer a query, one per record, under the filters."""
     only = replace(filters or Filters(), doc_types=[PRACTICE])
-    return [practice_of(h) for h in searcher.search(query, k, None, only, group=True)]
+    return [practice_of(h) for h in searcher.search(SearchQuery(query, k, filters=only, group=True)).hits]
 
 
 def for_document(searcher: Searcher, doc_id: str, k: int = 10) -> list[Practice]:

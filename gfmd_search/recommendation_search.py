@@ -21,7 +21,7 @@ from .actors import canonical_actor
 from .fusion import fuse
 from .recommendations import link, resolve
 from .recommendations.responses import STATUSES
-from .records import Filters, Recommendation
+from .records import Filters, Recommendation, RecommendationQuery
 from .search import Searcher, SearchError
 from .store import IndexReader
 
@@ -54,16 +54,9 @@ def units(reader: IndexReader) -> Units:
     return _cache[reader]
 
 
-def find(
-    searcher: Searcher,
-    query: str | None = None,
-    k: int = 10,
-    doc_id: str | None = None,
-    addressee: str | None = None,
-    status: str | None = None,
-    filters: Filters | None = None,
-) -> list[Recommendation]:
+def find(searcher: Searcher, asked: RecommendationQuery) -> list[Recommendation]:
     """Recommendation units for a query (ranked) or, without one, in reading order."""
+    query, k, doc_id, addressee, status = asked.text, asked.k, asked.doc_id, asked.addressee, asked.status
     if k < 1:
         raise SearchError("k must be at least 1")
     if status is not None:
@@ -73,7 +66,7 @@ def find(
     reader = searcher.reader
     if doc_id is not None and reader.document(doc_id) is None:
         raise SearchError(f"no document {doc_id!r} in the index")
-    allowed = _allowed_documents(searcher, filters)
+    allowed = _allowed_documents(searcher, asked.filters)
     every = units(reader)
     wanted = [
         i

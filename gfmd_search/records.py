@@ -1,9 +1,20 @@
-"""The records that cross module boundaries: every module speaks these."""
+"""The records that cross module boundaries: every module speaks these.
+
+The records the front ends return (hits, practices, partners, recommendations, what the index
+holds) describe their fields with `described`: the CLI's JSON and the HTTP API's schema (pydantic
+reads the `description`) both come from these declarations, so each field is declared once.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
+
+
+def described(description: str, **kwargs: Any) -> Any:
+    """A dataclass field with its description (shown in the API's OpenAPI schema)."""
+    return field(metadata={"description": description}, **kwargs)
+
 
 # The roles an actor is stated to play in a passage (found by actors/roles.py, weighed by partners.py).
 CHAIR, CO_CHAIR, HOST, DONOR = "chair", "co-chair", "host", "donor"
@@ -54,7 +65,10 @@ class Document:
 
 PAGE_SEPARATOR = "\n\n"
 BLOCK_SEPARATOR = "\n"  # between the notes (or table runs) of a page, the frame of their chunks' offsets
-KINDS = ("body", "note", "table")
+Kind = Literal["body", "note", "table"]
+"""What a passage holds: body text, a page's footnotes, or table and chart text."""
+KINDS: tuple[str, ...] = get_args(Kind)
+_KIND = "`body`, `note` (a page's footnotes) or `table` (table and chart text)"
 
 
 @dataclass
@@ -62,15 +76,15 @@ class Chunk:
     """A passage of a document, sized for the embedding model."""
 
     doc_id: str
-    ordinal: int
+    ordinal: int = described("position of the passage in its document")
     text: str
     page_start: int
     page_end: int
-    section: str | None
-    char_start: int
+    section: str | None = described("heading the passage sits under, when known")
+    char_start: int = described("offset of the passage in its document's text (or its page's notes or tables)")
     char_end: int
     text_hash: str = ""
-    kind: str = "body"  # body: offsets into Document.text; note, table: into the page's joined block
+    kind: Kind = described(_KIND, default="body")  # body: offsets into Document.text; note, table: the page's block
     page_breaks: list[int] = field(default_factory=list)  # offsets in `text` where each next page begins
 
 
@@ -86,27 +100,45 @@ class Mention:
     role: str | None = None
 
 
+_SNIPPET = "HTML-escaped excerpt; query terms are wrapped in `<mark>` (safe to insert as HTML)"
+
+
+@dataclass
+class AlsoIn:
+    """A near-duplicate of a hit, shown once under the best of them."""
+
+    doc_id: str
+    title: str
+    page: int
+
+
 @dataclass
 class Hit:
     """One search result: a chunk with its document's metadata, score and snippet."""
 
-    doc_id: str
-    chunk_id: int
+    doc_id: str = described("document identifier")
+    chunk_id: int = described("passage (chunk row) identifier in the live index version")
     title: str
     year: int | None
-    page: int
-    page_end: int
-    section: str | None
-    score: float
-    snippet: str
-    source: str | None
-    doc_type: str | None
-    text: str
-    facets: dict[str, list[str]] = field(default_factory=dict)
-    kind: str = "body"
-    note: str | None = None  # the number of the note the snippet shows, for note passages
-    language: str | None = None
-    also_in: list[dict[str, Any]] = field(default_factory=list)  # near-duplicates: doc_id, title, page
+    page: int = described("page of the text the snippet shows (1-based physical page)")
+    page_end: int = described("last page of the passage")
+    section: str | None = described("heading the passage sits under, when known")
+    score: float = described("ranking score (comparable within one answer only)")
+    snippet: str = described(_SNIPPET)
+    source: str | None = described("where the document was published (URL), when known")
+    doc_type: str | None = described("document type, e.g. `meeting record`")
+    text: str = described("the passage's full text (plain text, not escaped)")
+    facets: dict[str, list[str]] = described(
+        "the document's facet values besides year and type: country, organisation, theme, and those its "
+        "record declares (a PDF named by a catalogue record shows the record's)",
+        default_factory=dict,
+    )
+    kind: Kind = described(_KIND, default="body")
+    note: str | None = described("for a note passage, the number of the note the snippet shows", default=None)
+    language: str | None = described("the document's language (ISO 639-1)", default=None)
+    also_in: list[AlsoIn] = described(
+        "other documents carrying nearly the same passage (collapsed)", default_factory=list
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape shared by the CLI and the API."""
@@ -147,9 +179,9 @@ class Practice:
     countries: list[str]
     partners: list[str]
     themes: list[str]
-    link: str | None
+    link: str | None = described("the practice's source page")
     score: float
-    snippet: str
+    snippet: str = described(_SNIPPET)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape shared by the CLI and the API."""
@@ -166,8 +198,8 @@ class Evidence:
     year: int | None
     page: int
     score: float
-    snippet: str
-    role: str | None = None
+    snippet: str = described(_SNIPPET)
+    role: str | None = described("the actor's stated role in this passage, e.g. `co-chair`", default=None)
 
 
 @dataclass
@@ -175,13 +207,14 @@ class Partner:
     """A suggested partner with its score and supporting passages."""
 
     name: str
-    type: str
+    type: str = described("actor type: `government`, `international organisation` or `civil society / other`")
     score: float
-    documents: int
+    documents: int = described("documents among the evidence that mention this actor")
     roles: list[str]
     evidence: list[Evidence]
-    explanation: list[str] = field(default_factory=list)
-    """What weighed most for this actor, in words ("donor in 4 of the 10 most similar documents")."""
+    explanation: list[str] = described(
+        "what weighed most for this actor, e.g. `donor in 4 of the 10 most similar documents`", default_factory=list
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape shared by the CLI and the API."""
@@ -231,18 +264,48 @@ class Filters:
 
 
 @dataclass
+class SearchQuery:
+    """A search as a front end asks it (Engine.search): the words, how many hits, how to rank and show them."""
+
+    text: str
+    k: int = 10
+    mode: str | None = None  # dense, bm25 or hybrid; the `mode` setting when None
+    filters: Filters = field(default_factory=Filters)
+    group: bool = False  # only the best passage of each document
+    collapse: bool | None = None  # a passage repeated in several documents shown once; the setting when None
+    facets: list[str] = field(default_factory=list)  # facets whose values to count over the matching documents
+
+
+@dataclass
+class RecommendationQuery:
+    """What a front end asks of the recommendations (Engine.recommendations): units ranked for
+    `text`, or without it in reading order, kept by document, addressee, status and filters."""
+
+    text: str | None = None
+    k: int = 10
+    doc_id: str | None = None
+    addressee: str | None = None
+    status: str | None = None  # accepted, partially accepted, rejected, or none (no response)
+    filters: Filters = field(default_factory=Filters)
+
+
+Status = Literal["accepted", "partially accepted", "rejected"]
+"""What a management response says of its recommendation."""
+
+
+@dataclass
 class Response:
     """A management response to one recommendation. `status` is accepted, partially accepted,
     rejected, or None when the response could not be read (then `raw` holds its text)."""
 
-    status: str | None
-    actions: list[str]
-    responsible: list[str]
-    deadline: str | None
-    priority: str | None
-    doc_id: str
-    page: int
-    raw: str = ""
+    status: Status | None = described("null when the response's status could not be read (then `raw` holds its text)")
+    actions: list[str] = described("key actions")
+    responsible: list[str] = described("responsible units, one entry per key action where the layout has them")
+    deadline: str | None = described("time frame(s) or deadline(s)")
+    priority: str | None = described("priority level, when stated")
+    doc_id: str = described("the document the response is in")
+    page: int = described("page of the response in that document")
+    raw: str = described("the response's text as read", default="")
 
 
 @dataclass
@@ -253,18 +316,22 @@ class Recommendation:
     units that repeat this one."""
 
     doc_id: str
-    ordinal: int
-    number: str | None
+    ordinal: int = described("position among the document's recommendations")
+    number: str | None = described("its number or letter, when it has one")
     text: str
-    page: int
+    page: int = described("page its text starts on (1-based physical page)")
     char_start: int
     char_end: int
-    kind: str
-    addressees: list[str] = field(default_factory=list)
+    kind: Literal["numbered", "prose"]
+    addressees: list[str] = described("actors and groups it is addressed to", default_factory=list)
     themes: list[str] = field(default_factory=list)
-    response: Response | None = None
-    same_as: dict[str, Any] | None = None
-    repeated_in: list[dict[str, Any]] = field(default_factory=list)
+    response: Response | None = described(
+        "its management response, its own or from a response document", default=None
+    )
+    same_as: dict[str, Any] | None = described(
+        "the recommendation this one repeats (`doc_id`, `number`, `page`)", default=None
+    )
+    repeated_in: list[dict[str, Any]] = described("where this recommendation is repeated", default_factory=list)
     title: str | None = None  # the document's title and source, filled in when read from the index
     source: str | None = None
 
@@ -285,14 +352,14 @@ class StoredDocument:
     source: str | None
     path: str | None
     pages: int
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = described("other metadata from the sidecar", default_factory=dict)
 
 
 @dataclass
 class StoredChunk(Chunk):
     """A passage as the index holds it; `row` is its chunk id in this index version."""
 
-    row: int = -1
+    row: int = described("chunk row in the live index version (the `chunk_id` of hits)", default=-1)
 
 
 @dataclass
@@ -303,11 +370,3 @@ class IndexVersion:
     created: str
     documents: int
     chunks: int
-
-
-@dataclass
-class Facets:
-    """The values documents take in the live index, with their document counts."""
-
-    doc_types: dict[str, int]
-    years: dict[int, int]

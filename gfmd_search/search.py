@@ -15,7 +15,7 @@ from .facets import FacetError
 from .fusion import fuse
 from .passage_kinds import demote_tables
 from .quotes import QUOTE_POOL, is_quotation, quotations_first
-from .records import Filters, Hit, SearchResult
+from .records import Filters, Hit, SearchQuery, SearchResult
 from .snippets import query_spans, snippet
 from .store import IndexReader
 
@@ -91,51 +91,33 @@ class Searcher:
             raise SearchError(str(exc)) from None
         return by_facets if mask is None else mask & by_facets
 
-    def search(
-        self,
-        query: str,
-        k: int = 10,
-        mode: str | None = None,
-        filters: Filters | None = None,
-        group: bool = False,
-        collapse: bool | None = None,
-    ) -> list[Hit]:
-        """Top passages (or, with `group`, the best passage of each top document) with snippets.
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Top passages (or, with `group`, the best passage of each top document) with snippets, and
+        per facet asked for the counts of the matching documents: those with a passage among the first
+        `facet_passages` the query ranks under the same mode and filters (facets.py).
 
         With `collapse` (default: the setting), a passage nearly repeating a better
         one is not shown again but listed in that one's `also_in`.
         """
-        if k < 1:
-            raise SearchError("k must be at least 1")
-        collapse = self.settings.collapse_duplicates if collapse is None else collapse
-        depth = k * DUPLICATE_DEPTH if collapse else k
-        hits = self.hits(self._pick(self.rank(query, depth * 5 if group else depth, mode, filters), depth, group), query)
-        return collapse_duplicates(hits, k) if collapse else hits
-
-    def search_faceted(
-        self,
-        query: str,
-        facets: list[str],
-        k: int = 10,
-        mode: str | None = None,
-        filters: Filters | None = None,
-        group: bool = False,
-    ) -> SearchResult:
-        """`search`, plus per facet the counts of the matching documents: those with a passage among
-        the first `facet_passages` the query ranks under the same mode and filters (facets.py)."""
-        if k < 1:
+        q = query
+        if q.k < 1:
             raise SearchError("k must be at least 1")
         table = self.reader.facets
         try:
-            names = list(dict.fromkeys(table.check(name) for name in facets))
+            names = list(dict.fromkeys(table.check(name) for name in q.facets))
         except FacetError as exc:
             raise SearchError(str(exc)) from None
-        depth = self.settings.facet_passages
-        ranked = self.rank(query, max(depth, k * 5 if group else k), mode, filters)
-        matching = np.zeros(table.n_docs, dtype=bool)
-        matching[self.reader.chunk_doc_index[[r for r, _ in ranked[:depth]]]] = True
-        hits = self.hits(self._pick(ranked, k, group), query)
-        return SearchResult(hits, {name: table.counts(matching, name) for name in names})
+        collapse = self.settings.collapse_duplicates if q.collapse is None else q.collapse
+        shown = q.k * DUPLICATE_DEPTH if collapse else q.k
+        counted = self.settings.facet_passages if names else 0
+        ranked = self.rank(q.text, max(counted, shown * 5 if q.group else shown), q.mode, q.filters)
+        counts = {}
+        if names:
+            matching = np.zeros(table.n_docs, dtype=bool)
+            matching[self.reader.chunk_doc_index[[r for r, _ in ranked[:counted]]]] = True
+            counts = {name: table.counts(matching, name) for name in names}
+        hits = self.hits(self._pick(ranked, shown, q.group), q.text)
+        return SearchResult(collapse_duplicates(hits, q.k) if collapse else hits, counts)
 
     def _pick(self, ranked: list[tuple[int, float]], k: int, group: bool) -> list[tuple[int, float]]:
         """The first `k` passages, or with `group` the best passage of each of the first `k` documents."""

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import CORPUS, make_engine
+from gfmd_search.records import SearchQuery
 from gfmd_search_api.main import create_app
 
 LOCAL = "http://localhost"  # the app answers only local Host names (not TestClient's "testserver")
@@ -77,7 +78,7 @@ def test_search_returns_the_cli_hits_with_marked_snippets(client, sample_engine)
     body = r.json()
     assert body["query"] == "skills partnerships" and body["mode"] == "hybrid" and body["k"] == 5
     assert body["count"] == len(body["hits"]) == 5
-    cli = [h.to_dict() for h in sample_engine.search("skills partnerships", 5)]
+    cli = [h.to_dict() for h in sample_engine.search(SearchQuery("skills partnerships", 5)).hits]
     for api_hit, cli_hit in zip(body["hits"], cli):
         assert {k: v for k, v in api_hit.items() if k != "file_url"} == cli_hit
     assert any("<mark>" in h["snippet"] for h in body["hits"])

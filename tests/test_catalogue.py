@@ -12,7 +12,7 @@ from gfmd_search.actors import canonical_actor
 from gfmd_search.config import load_settings
 from gfmd_search.loaders.records import split_outside_parentheses
 from gfmd_search.partners import suggest
-from gfmd_search.records import Filters
+from gfmd_search.records import Filters, SearchQuery
 
 CONFIG = ROOT / "examples" / "iom-evaluations.toml"
 # Short PDFs named by two records: 49d2fba7… (donor: European Union; 2023) and 8faad6ed… (UN Peace Fund; 2025)
@@ -79,9 +79,11 @@ def test_record_facet_counts_equal_those_computed_from_the_json(catalogue):
 def test_a_pdf_takes_its_records_year_and_facets_and_shows_them_when_found(catalogue):
     engine, _, records = catalogue
     record = next(r for r in records if r["id"] == RECORD)
-    result = engine.search_faceted("lessons learned from the joint initiative on return and reintegration",
-                                   ["donor", "country", "doc_type"], k=5, group=True,
-                                   filters=Filters(where={"donor": ["European Union"], "country": ["Djibouti"]}))
+    result = engine.search(SearchQuery(
+        "lessons learned from the joint initiative on return and reintegration", k=5, group=True,
+        filters=Filters(where={"donor": ["European Union"], "country": ["Djibouti"]}),
+        facets=["donor", "country", "doc_type"],
+    ))
     hit = next((h for h in result.hits if h.doc_id == BRIEF_ID), None)
     assert hit is not None, [h.doc_id for h in result.hits]
     assert hit.year == record["year"] == 2023

@@ -18,7 +18,7 @@ from gfmd_search.lexical import Analyzer
 from gfmd_search.loaders import load_document
 from gfmd_search.passage_kinds import demote_tables
 from gfmd_search.quotes import quotations_first, quote_span
-from gfmd_search.records import Document, Filters, Hit, Page
+from gfmd_search.records import AlsoIn, Document, Filters, Hit, Page, SearchQuery
 
 FINAL = "Final_Evaluation_Report_Final_Olta_NDOJA.pdf"
 BRIEF = "AAP_EN_Evaluation_Brief_final_0.pdf"
@@ -73,7 +73,7 @@ def index(tmp_path_factory, shared_data, embedder):
 
 def test_passage_after_a_page_break_is_cited_on_its_own_page(index):
     for mode in ("hybrid", "bm25"):
-        hit = index.search(AFTER_BREAK, k=1, mode=mode)[0]
+        hit = index.search(SearchQuery(AFTER_BREAK, k=1, mode=mode)).hits[0]
         assert hit.title and "stigma" in hit.text and hit.kind == "body"
         assert hit.page == 73, (mode, hit.page, hit.page_end)
 
@@ -107,38 +107,38 @@ def test_footnotes_are_passages_of_their_own(shared_data, index):
     page = _pdf(shared_data, FINAL, range(72, 73)).pages[0]
     assert "239 FGD with community members in Sudan." in page.notes
     assert "Multiple interviews and FGDs" not in page.text
-    hits = index.search("Multiple interviews and FGDs across the three countries", k=3, mode="bm25")
+    hits = index.search(SearchQuery("Multiple interviews and FGDs across the three countries", k=3, mode="bm25")).hits
     assert hits[0].kind == "note" and hits[0].page == 72 and hits[0].note == "237"
     assert hits[0].citation() == "note 237, p. 72"
-    body = index.search("Multiple interviews and FGDs across the three countries", k=10, filters=Filters(kinds=["body"]))
+    body = index.search(SearchQuery("Multiple interviews and FGDs across the three countries", k=10, filters=Filters(kinds=["body"]))).hits
     assert all(h.kind == "body" and "237 Multiple interviews" not in h.text for h in body)
-    notes = index.search("community members in Sudan", k=20, filters=Filters(kinds=["note"]))
+    notes = index.search(SearchQuery("community members in Sudan", k=20, filters=Filters(kinds=["note"]))).hits
     assert notes and all(h.kind == "note" and h.page == h.page_end for h in notes)
 
 
 def test_a_sentence_in_a_brief_and_its_report_comes_back_once(index):
-    hits = index.search(SHARED, k=5)
+    hits = index.search(SearchQuery(SHARED, k=5)).hits
     top = hits[0]
-    assert len({top.doc_id} | {a["doc_id"] for a in top.also_in}) == 2, [h.doc_id for h in hits]
-    assert not any(other.doc_id in {a["doc_id"] for a in top.also_in} and "fragmented" in other.text for other in hits[1:])
-    both = index.search(SHARED, k=5, collapse=False)
-    assert {h.doc_id for h in both if "fragmented" in h.text} == {top.doc_id} | {a["doc_id"] for a in top.also_in}
+    assert len({top.doc_id} | {a.doc_id for a in top.also_in}) == 2, [h.doc_id for h in hits]
+    assert not any(other.doc_id in {a.doc_id for a in top.also_in} and "fragmented" in other.text for other in hits[1:])
+    both = index.search(SearchQuery(SHARED, k=5, collapse=False)).hits
+    assert {h.doc_id for h in both if "fragmented" in h.text} == {top.doc_id} | {a.doc_id for a in top.also_in}
     assert all(not h.also_in for h in both)
 
 
 def test_a_french_query_finds_its_passage(index):
-    hits = index.search(FRENCH, k=3)
+    hits = index.search(SearchQuery(FRENCH, k=3)).hits
     assert any(h.language == "fr" and h.page == 10 and "transfrontaliers" in h.text for h in hits)
     # by its words: other inflections of the same French words, in BM25 alone
-    hits = index.search("organisation engagée pour la défense du droit des migrants", k=3, mode="bm25")
+    hits = index.search(SearchQuery("organisation engagée pour la défense du droit des migrants", k=3, mode="bm25")).hits
     assert hits and hits[0].language == "fr" and "défense des droits des migrants" in hits[0].text
 
 
 def test_language_filter_and_stats(index):
     stats = index.stats()
     assert stats["languages"] == {"en": 3, "fr": 1}
-    french = index.search("migrants", k=10, filters=Filters(languages=["fr"]))
-    english = index.search("migrants", k=10, filters=Filters(languages=["en"]))
+    french = index.search(SearchQuery("migrants", k=10, filters=Filters(languages=["fr"]))).hits
+    english = index.search(SearchQuery("migrants", k=10, filters=Filters(languages=["en"]))).hits
     assert french and {h.language for h in french} == {"fr"}
     assert english and {h.language for h in english} == {"en"}
 
@@ -210,4 +210,4 @@ def test_collapse_keeps_the_best_and_lists_the_others():
     hits = [hit("report", same), hit("other", "Something else entirely about skills"), hit("brief", "…" + same + ".")]
     kept = collapse(hits, 10)
     assert [h.doc_id for h in kept] == ["report", "other"]
-    assert kept[0].also_in == [{"doc_id": "brief", "title": "BRIEF", "page": 3}]
+    assert kept[0].also_in == [AlsoIn("brief", "BRIEF", 3)]

@@ -64,16 +64,27 @@ def test_query_set_over_files(tmp_path: Path) -> None:
 
 
 def test_trec_qrels_and_run_round_trip(tmp_path: Path) -> None:
-    (tmp_path / "qrels.txt").write_text("1 0 d1 2\n1 0 d2 0\n\n2 0 d3 1\n")
+    (tmp_path / "qrels.txt").write_text("1 0 d1 2\n1 0 d2 0\n2 0 d3 1\n")
     assert trec.read_qrels(tmp_path / "qrels.txt") == {"1": {"d1": 2, "d2": 0}, "2": {"d3": 1}}
-    run = {"1": {"d1": 0.5, "d2": 1.5}, "2": {"d3": -0.25}}
+    run = {"1": {"d1": 0.5, "d2": 1.5}, "2": {"d3": -0.25}, "3": {}}
     trec.write_run(run, tmp_path / "run.trec", "tag")
     lines = (tmp_path / "run.trec").read_text().splitlines()
-    assert lines[0] == "1 Q0 d2 1 1.500000 tag" and lines[1] == "1 Q0 d1 2 0.500000 tag"
-    assert trec.read_run(tmp_path / "run.trec") == run
-    (tmp_path / "bad.trec").write_text("1 Q0 d1 1 0.5\n")
-    with pytest.raises(DatasetError, match="bad.trec:1: expected 6 columns"):
+    assert lines == ["1 Q0 d2 1 1.5 tag", "1 Q0 d1 2 0.5 tag", "2 Q0 d3 1 -0.25 tag"]
+    assert trec.read_run(tmp_path / "run.trec") == {q: scores for q, scores in run.items() if scores}
+
+
+def test_trec_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.trec").write_text("1 Q0 d1 1 0.5 tag\n1 Q0 d1 1 0.5\n")
+    with pytest.raises(DatasetError, match="bad.trec:2: expected 6 columns, found 5"):
         trec.read_run(tmp_path / "bad.trec")
+    (tmp_path / "qrels.txt").write_text("1 0 d1 2\n\n")
+    with pytest.raises(DatasetError, match="qrels.txt:2: expected 4 columns, found 0"):
+        trec.read_qrels(tmp_path / "qrels.txt")
+    (tmp_path / "qrels.txt").write_text("1 0 d1 high\n")
+    with pytest.raises(DatasetError, match="qrels.txt: not a TREC file of 4 columns"):
+        trec.read_qrels(tmp_path / "qrels.txt")
+    with pytest.raises(DatasetError, match="missing.txt: file not found"):
+        trec.read_qrels(tmp_path / "missing.txt")
 
 
 CRAN_DOCS = """.I 1

@@ -17,7 +17,7 @@ from gfmd_search import ingest
 from gfmd_search.chunking import Chunker
 from gfmd_search.loaders import find_files
 from gfmd_search.loaders.metadata import doc_id_for, slugify
-from gfmd_search.records import Document, Page
+from gfmd_search.records import Document, Page, SearchQuery
 from gfmd_search_api.main import create_app
 
 LIMIT_MB = 0.01  # the hostile folder's big file (20 kB) is over it, every good file under it
@@ -67,9 +67,9 @@ def hostile_folder(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 def assert_good_files_searchable(engine, root: Path) -> None:
     for name, phrase in GOOD.items():
-        hits = engine.search(phrase, k=1, mode="bm25")
+        hits = engine.search(SearchQuery(phrase, k=1, mode="bm25")).hits
         assert hits and hits[0].doc_id == doc_id_for(root / name, root), (name, hits)
-    assert not engine.search("classified payroll", k=5, mode="bm25")
+    assert not engine.search(SearchQuery("classified payroll", k=5, mode="bm25")).hits
 
 
 def test_hostile_folder_ingests_the_good_files_and_names_each_bad_one(tmp_path: Path, embedder):
@@ -140,12 +140,12 @@ def test_links_out_of_the_folder_are_skipped_unless_allowed(tmp_path: Path, embe
     reasons = {Path(s.path).name: s.reason for s in report.skipped}
     assert set(reasons) == {"passwd.txt", "more", "relative.txt"}
     assert all("outside" in r and "--follow-links" in r for r in reasons.values())
-    assert not engine.search("classified payroll", k=3, mode="bm25")
+    assert not engine.search(SearchQuery("classified payroll", k=3, mode="bm25")).hits
 
     allowed = make_engine(tmp_path / "j", embedder, follow_links=True)
     report = allowed.ingest([corpus], progress=False)
     assert sorted(report.ingested) == ["a", "more--x", "passwd"] and not report.skipped  # one copy of passwd
-    assert allowed.search("classified payroll", k=1, mode="bm25")[0].doc_id == "passwd"
+    assert allowed.search(SearchQuery("classified payroll", k=1, mode="bm25")).hits[0].doc_id == "passwd"
 
 
 def test_a_link_inside_the_folder_to_a_walked_file_is_taken_once(tmp_path: Path):

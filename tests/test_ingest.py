@@ -16,7 +16,7 @@ from pypdf import PdfWriter
 from gfmd_search.app import Engine
 from gfmd_search.config import load_settings
 from gfmd_search.loaders.metadata import slugify
-from gfmd_search.records import Facets, IndexVersion, StoredChunk, StoredDocument
+from gfmd_search.records import FacetCount, IndexVersion, SearchQuery, StoredChunk, StoredDocument
 from gfmd_search.store import IndexStore
 from gfmd_search_cli.main import main
 
@@ -55,7 +55,7 @@ def test_all_iom_pdfs_ingest_and_a_phrase_is_found_on_its_page(iom_index):
     assert len(report.ingested) == 15 and not report.skipped
     assert engine.stats()["documents"] == 15
     for mode in ("bm25", "hybrid"):
-        top = engine.search(PHRASE, k=3, mode=mode)[0]
+        top = engine.search(SearchQuery(PHRASE, k=3, mode=mode)).hits[0]
         assert top.doc_id == slugify(PHRASE_PDF)
         assert top.page == 5
         assert "<mark>Data</mark> <mark>Action</mark>" in top.snippet
@@ -79,12 +79,12 @@ def test_changed_file_is_reembedded_alone_and_removed_documents_vanish(tmp_path:
     second = engine.ingest([tmp_path / "docs"], progress=False)
     assert second.ingested == ["note-001"] and sorted(second.unchanged) == ["note-000", "note-002", "note-003"]
     assert 1 <= second.chunks_embedded <= len(engine.chunks("note-001"))
-    assert engine.search("seasonal workers Canada", k=1, mode="bm25")[0].doc_id == "note-001"
+    assert engine.search(SearchQuery("seasonal workers Canada", k=1, mode="bm25")).hits[0].doc_id == "note-001"
 
     removed = engine.remove(["note-002"])
     assert removed.removed == ["note-002"]
     for mode in ("bm25", "dense", "hybrid"):
-        hits = engine.search("diaspora investment bonds note 2", k=10, mode=mode)
+        hits = engine.search(SearchQuery("diaspora investment bonds note 2", k=10, mode=mode)).hits
         assert hits and all(h.doc_id != "note-002" for h in hits)
     assert engine.document("note-002") is None and engine.stats()["documents"] == 3
 
@@ -105,7 +105,9 @@ def test_the_engine_answers_typed_records(tmp_path: Path, embedder):
     version = engine.version()
     assert isinstance(version, IndexVersion) and version.name.startswith("v-")
     assert (version.documents, version.chunks) == (3, engine.stats()["chunks"])
-    assert engine.facets() == Facets(doc_types={"note": 2}, years={2019: 1, 2020: 1})
+    assert engine.facets(["type", "year"]) == {
+        "doc_type": [FacetCount("note", 2)], "year": [FacetCount("2019", 1), FacetCount("2020", 1)]
+    }
     rows = [c.row for c in chunks]
     assert set(engine.mentions(rows)) == set(rows)
 
@@ -155,7 +157,7 @@ def test_a_crash_while_writing_leaves_the_previous_index_live(tmp_path: Path, em
         engine.ingest([tmp_path / "more"], progress=False)
     monkeypatch.undo()
     assert engine.store.current() == live
-    assert engine.search("remittance costs", k=1)
+    assert engine.search(SearchQuery("remittance costs", k=1)).hits
     engine.ingest([tmp_path / "more"], progress=False)
     assert not list((tmp_path / "index").glob(".building-*"))
     assert engine.stats()["documents"] == 4
@@ -187,7 +189,7 @@ def test_killing_an_ingest_midway_leaves_the_old_index_answering(tmp_path: Path,
     assert IndexStore(index).current() == live
     fresh = engine_for(index, embedder)
     assert fresh.stats()["documents"] == 2
-    assert fresh.search("remittance costs in Africa", k=1)[0].doc_id == "note-001"
+    assert fresh.search(SearchQuery("remittance costs in Africa", k=1)).hits[0].doc_id == "note-001"
 
 
 def _alive(pid: int) -> bool:
@@ -280,7 +282,7 @@ def test_removing_every_document_leaves_an_empty_searchable_index(tmp_path: Path
     engine.ingest([tmp_path / "docs"], progress=False)
     assert engine.remove(["note-000"]).removed == ["note-000"]
     assert engine.stats()["chunks"] == 0
-    assert all(engine.search("remittance", k=3, mode=m) == [] for m in ("bm25", "dense", "hybrid"))
+    assert all(engine.search(SearchQuery("remittance", k=3, mode=m)).hits == [] for m in ("bm25", "dense", "hybrid"))
     assert engine.remove(["note-000"]).skipped[0].reason == "no such document in the index"
 
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import CORPUS
-from gfmd_search.records import Filters
+from gfmd_search.records import Filters, SearchQuery
 from gfmd_search_api.main import create_app
 
 QUERY = "what has GFMD said about skills partnerships?"
@@ -27,7 +27,7 @@ def client(sample_engine) -> TestClient:
 
 
 def test_a_search_shows_practices_as_units_not_pages(sample_engine):
-    hits = sample_engine.search(QUERY, k=5, filters=Filters(doc_types=["practice"]), group=True)
+    hits = sample_engine.search(SearchQuery(QUERY, k=5, filters=Filters(doc_types=["practice"]), group=True)).hits
     records = _practices()
     assert len(hits) == 5 and len({h.doc_id for h in hits}) == 5
     for hit in hits:
@@ -61,7 +61,7 @@ def test_related_practices_for_a_document(sample_engine):
 
 
 def test_facet_counts_on_the_sample_corpus(sample_engine):
-    result = sample_engine.search_faceted("remittances", ["doc_type", "country"], k=3, mode="bm25")
+    result = sample_engine.search(SearchQuery("remittances", k=3, mode="bm25", facets=["doc_type", "country"]))
     records = _practices()
     # bm25: the matching documents are those with "remittances" in their text or title
     matching = [r for r in records.values() if "remitt" in (r["title"] + r["summary"]).lower()]

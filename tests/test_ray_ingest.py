@@ -15,6 +15,7 @@ import pytest
 
 from conftest import CORPUS, make_engine
 from gfmd_search.ray_ingest import RayExecutor, placement
+from gfmd_search.records import SearchQuery
 from gfmd_search_cli.main import main
 
 PDFS = ["AAP_EN_Evaluation_Brief_final_0.pdf", "CS1137-CS1138_Evaluation_Brief_Javier_SANCHEZ_MARTI.pdf",
@@ -64,8 +65,8 @@ def test_a_ray_ingest_equals_a_plain_one(ray_local, folder, tmp_path, embedder):
     assert chunks_a == chunks_b
     np.testing.assert_allclose(vec_b, vec_a, atol=1e-5)
     for query in QUERIES:
-        ids = [h.chunk_id for h in plain.search(query, 10)]
-        assert [h.chunk_id for h in on_ray.search(query, 10)] == ids, query
+        ids = [h.chunk_id for h in plain.search(SearchQuery(query, 10)).hits]
+        assert [h.chunk_id for h in on_ray.search(SearchQuery(query, 10)).hits] == ids, query
 
 
 def test_a_ray_ingest_keeps_the_incremental_rules(ray_local, folder, tmp_path, embedder):
@@ -84,7 +85,7 @@ def test_a_ray_ingest_keeps_the_incremental_rules(ray_local, folder, tmp_path, e
     edited = engine.ingest([docs], progress=False, executor=RayExecutor(workers=1))
     assert edited.ingested == ["gfmd-2008-manila"] and len(edited.unchanged) == 3
     assert 1 <= edited.chunks_embedded <= 2 and edited.chunks_reused > 5
-    assert "diaspora bonds" in engine.search("diaspora bonds closing paragraph", 1)[0].text
+    assert "diaspora bonds" in engine.search(SearchQuery("diaspora bonds closing paragraph", 1)).hits[0].text
 
 
 def test_a_worker_that_dies_is_retried(ray_local, folder, tmp_path, embedder):

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from conftest import RECOMMENDATION_PDFS
 from gfmd_search import recommendations
 from gfmd_search.loaders import load_document
-from gfmd_search.records import Chunk, Document, Page, Recommendation, Response
+from gfmd_search.records import Chunk, Document, Page, Recommendation, RecommendationQuery, Response
 from gfmd_search.segment import Contents
 from gfmd_search.store import FORMAT_VERSION, IndexStore
 
@@ -259,21 +259,21 @@ def rec_engine(recommendation_engine):
 
 
 def test_engine_ranks_units_and_lists_a_document(rec_engine, load):
-    found = rec_engine.recommendations("capacity needs assessment of partners and local ownership", k=3)
+    found = rec_engine.recommendations(RecommendationQuery("capacity needs assessment of partners and local ownership", k=3))
     assert (found[0].doc_id, found[0].number) == (load(HOA).doc_id, "1")
     assert found[0].response.status == "accepted"
     assert found[0].repeated_in == [{"doc_id": load(HOA_BRIEF).doc_id, "number": "1", "page": 2}]
-    listed = rec_engine.recommendations(doc_id=load(CS_PLAN).doc_id, k=100)
+    listed = rec_engine.recommendations(RecommendationQuery(doc_id=load(CS_PLAN).doc_id, k=100))
     assert [u.number for u in listed] == [str(i) for i in range(1, 20)]
-    partial = rec_engine.recommendations(status="partially accepted", k=100)
+    partial = rec_engine.recommendations(RecommendationQuery(status="partially accepted", k=100))
     assert [(u.doc_id, u.number) for u in partial] == [(load(CS_PLAN).doc_id, "5")]
-    by_undp = rec_engine.recommendations(addressee="PNUD", k=100)
+    by_undp = rec_engine.recommendations(RecommendationQuery(addressee="PNUD", k=100))
     assert by_undp and all(u.doc_id == load(CS_PLAN).doc_id for u in by_undp)
     counts = rec_engine.stats()["recommendations"]
     assert counts["recommendations"] == counts["numbered"] + counts["prose"]
     assert counts["recommendations"] + counts["repeats"] == 7 + 7 + 19 + 20
     with pytest.raises(ValueError, match="unknown status"):
-        rec_engine.recommendations(status="maybe")
+        rec_engine.recommendations(RecommendationQuery(status="maybe"))
 
 
 def test_addressees_and_responsible_units_are_partner_evidence_roles(rec_engine, load):
@@ -343,7 +343,7 @@ def test_incremental_ingest_keeps_units_and_reparses_stale_ones(tmp_path, embedd
     units, vectors = reader.recommendations()
     assert [(u.doc_id, u.kind) for u in units] == [("a", "numbered"), ("b", "prose")]
     assert vectors.shape == (2, embedder.dimension) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)
-    assert engine.recommendations("skills recognition")[0].doc_id == "a"
+    assert engine.recommendations(RecommendationQuery("skills recognition"))[0].doc_id == "a"
     manifest = reader.version / "manifest.json"  # as if built by older rules: the next ingest parses again
     manifest.write_text(json.dumps({**reader.manifest, "recommendations": "0"}))
     report = make_engine(tmp_path / "index", embedder, corpus_root=folder).ingest([folder], progress=False)

@@ -16,7 +16,7 @@ from gfmd_search.loaders.records import (
     parse_mapping,
     split_outside_parentheses,
 )
-from gfmd_search.records import Filters
+from gfmd_search.records import Filters, SearchQuery
 from gfmd_search.search import SearchError
 
 MAPPING = """\
@@ -201,7 +201,8 @@ def test_records_and_files_ingest_together_and_unchanged_records_are_not_re_embe
 
 def test_facet_counts_on_a_corpus_where_they_are_known(practices_engine):
     engine, _ = practices_engine
-    result = engine.search_faceted("workers nurses", ["theme", "year", "doc_type", "country"], k=1, mode="bm25")
+    facets = ["theme", "year", "doc_type", "country"]
+    result = engine.search(SearchQuery("workers nurses", k=1, mode="bm25", facets=facets))
     # in bm25 only p-1 (workers), p-4 and the note (nurses) match; the counts cover all three, not the top k
     assert len(result.hits) == 1
     counts = {f: {c.value: c.count for c in cs} for f, cs in result.facets.items()}
@@ -210,31 +211,30 @@ def test_facet_counts_on_a_corpus_where_they_are_known(practices_engine):
     assert counts["doc_type"] == {"practice": 2}
     assert counts["country"] == {"Philippines": 2, "Canada": 1, "Germany": 1, "Mexico": 1, "Nepal": 1}
     assert [c.value for c in result.facets["country"]][:1] == ["Philippines"]  # most documents first
-    dense = engine.search_faceted("money sent home by migrants", ["year"], k=10, mode="dense")
+    dense = engine.search(SearchQuery("money sent home by migrants", k=10, mode="dense", facets=["year"]))
     assert sum(c.count for c in dense.facets["year"]) == 4  # every dated document is among the first 100 passages
 
 
 def test_where_filters_act_before_ranking_and_never_empty_a_result_with_matches(practices_engine):
     engine, _ = practices_engine
     for mode in ("bm25", "dense", "hybrid"):
-        hits = engine.search("nurses", k=5, mode="bm25" if mode == "bm25" else mode,
-                             filters=Filters(where={"country": ["Sweden"]}))
+        hits = engine.search(SearchQuery("nurses", k=5, mode=mode, filters=Filters(where={"country": ["Sweden"]}))).hits
         assert {h.doc_id for h in hits} <= {"p-3"}
         if mode != "bm25":  # bm25 finds "nurses" nowhere in p-3; dense and hybrid still rank it
             assert [h.doc_id for h in hits] == ["p-3"]
-    either = engine.search("workers", k=10, mode="dense", filters=Filters(where={"country": ["sweden", "Nigeria"]}))
+    either = engine.search(SearchQuery("workers", 10, "dense", Filters(where={"country": ["sweden", "Nigeria"]}))).hits
     assert {h.doc_id for h in either} == {"p-2", "p-3"}  # values of one facet: any; case does not matter
-    both = engine.search("workers", k=10, mode="dense",
-                         filters=Filters(where={"country": ["Nigeria", "Sweden"], "year": ["2017"],
-                                                "theme": ["remittances"]}))
+    both = engine.search(SearchQuery("workers", 10, "dense", Filters(where={
+        "country": ["Nigeria", "Sweden"], "year": ["2017"], "theme": ["remittances"]
+    }))).hits
     assert {h.doc_id for h in both} == {"p-2", "p-3"}
-    assert engine.search("workers", k=10, mode="dense", filters=Filters(where={"country": ["Atlantis"]})) == []
+    assert engine.search(SearchQuery("workers", k=10, mode="dense", filters=Filters(where={"country": ["Atlantis"]}))).hits == []
 
 
 def test_a_file_gets_country_and_organisation_facets_from_its_actor_mentions(practices_engine):
     engine, _ = practices_engine
-    result = engine.search_faceted("nurses abroad", ["country"], k=10, mode="bm25",
-                                   filters=Filters(where={"country": ["Nepal"]}))
+    where = Filters(where={"country": ["Nepal"]})
+    result = engine.search(SearchQuery("nurses abroad", k=10, mode="bm25", filters=where, facets=["country"]))
     assert [h.doc_id for h in result.hits] == ["note"]
     assert result.hits[0].facets == {"country": ["Philippines", "Nepal"]}
     assert {c.value: c.count for c in result.facets["country"]} == {"Philippines": 1, "Nepal": 1}
@@ -243,11 +243,11 @@ def test_a_file_gets_country_and_organisation_facets_from_its_actor_mentions(pra
 def test_an_unknown_facet_name_is_an_error_naming_it(practices_engine):
     engine, _ = practices_engine
     with pytest.raises(SearchError, match="unknown facet 'colour'"):
-        engine.search_faceted("migration", ["colour"])
+        engine.search(SearchQuery("migration", facets=["colour"]))
     with pytest.raises(SearchError, match="unknown facet 'colour'"):
-        engine.search("migration", filters=Filters(where={"colour": ["red"]}))
+        engine.search(SearchQuery("migration", filters=Filters(where={"colour": ["red"]})))
     # a known facet no document carries is not an error: its counts are empty
-    assert engine.search_faceted("migration", ["language"], mode="bm25").facets == {"language": []}
+    assert engine.search(SearchQuery("migration", mode="bm25", facets=["language"])).facets == {"language": []}
 
 
 def test_a_record_id_already_taken_by_another_file_is_skipped_and_the_first_kept(practices_engine, tmp_path):

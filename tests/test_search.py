@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
+from conftest import make_engine
 from gfmd_search.fusion import fuse
 from gfmd_search.fusion.convex import min_max
 from gfmd_search.fusion.rrf import ranks
 from gfmd_search.lexical import Analyzer
-from gfmd_search.records import Filters
+from gfmd_search.records import Document, Filters, Page, SearchQuery
 from gfmd_search.search import SearchError
 from gfmd_search.snippets import query_spans, snippet
 
 
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
 def test_each_mode_finds_the_meeting_that_a_query_names(sample_engine, mode):
-    hits = sample_engine.search("roundtables of the GFMD summit in Marrakesh 2018", k=5, mode=mode)
+    hits = sample_engine.search(SearchQuery("roundtables of the GFMD summit in Marrakesh 2018", k=5, mode=mode)).hits
     assert hits and "gfmd-2018-marrakesh" in [h.doc_id for h in hits[:3]]
     assert all(h.score >= hits[-1].score for h in hits)
 
 
 def test_pdf_hits_carry_their_page(sample_engine):
-    hits = sample_engine.search("Port Louis 2012 roundtable", k=10, filters=Filters(year_from=2012, year_to=2012))
+    hits = sample_engine.search(SearchQuery("Port Louis 2012 roundtable", k=10, filters=Filters(year_from=2012, year_to=2012))).hits
     assert hits and {h.doc_id for h in hits} == {"gfmd-2012-port-louis"}
     assert {h.page for h in hits} > {1}
     assert all(h.source.startswith("http") for h in hits)
@@ -30,35 +33,73 @@ def test_pdf_hits_carry_their_page(sample_engine):
 
 def test_filters_apply_before_ranking_so_they_never_empty_a_result(sample_engine):
     query = "diaspora engagement and remittances"
-    unfiltered = sample_engine.search(query, k=3)
+    unfiltered = sample_engine.search(SearchQuery(query, k=3)).hits
     assert all(h.year != 2011 for h in unfiltered)
-    filtered = sample_engine.search(query, k=3, filters=Filters(year_from=2011, year_to=2011))
+    filtered = sample_engine.search(SearchQuery(query, k=3, filters=Filters(year_from=2011, year_to=2011))).hits
     assert len(filtered) == 3 and {h.doc_id for h in filtered} == {"gfmd-2011-geneva"}
-    by_type = sample_engine.search(query, k=5, filters=Filters(doc_types=["practice"]))
+    by_type = sample_engine.search(SearchQuery(query, k=5, filters=Filters(doc_types=["practice"]))).hits
     assert by_type and all(h.doc_type == "practice" for h in by_type)
-    assert sample_engine.search(query, k=5, filters=Filters(year_from=1990, year_to=1991)) == []
+    assert sample_engine.search(SearchQuery(query, k=5, filters=Filters(year_from=1990, year_to=1991))).hits == []
 
 
 def test_grouping_returns_one_passage_per_document(sample_engine):
-    hits = sample_engine.search("co-chaired the roundtable", k=5, group=True)
+    hits = sample_engine.search(SearchQuery("co-chaired the roundtable", k=5, group=True)).hits
     assert len(hits) == 5 and len({h.doc_id for h in hits}) == 5
 
 
 def test_snippets_mark_the_query_terms(sample_engine):
-    hit = sample_engine.search("climate change", k=1, mode="bm25")[0]
+    hit = sample_engine.search(SearchQuery("climate change", k=1, mode="bm25")).hits[0]
     assert "<mark>climate</mark>" in hit.snippet.lower() or "<mark>climate" in hit.snippet.lower()
 
 
 def test_bad_queries_are_refused(sample_engine):
     with pytest.raises(SearchError, match="empty"):
-        sample_engine.search("   ")
+        sample_engine.search(SearchQuery("   "))
     with pytest.raises(SearchError, match="unknown mode"):
-        sample_engine.search("migration", mode="fuzzy")
+        sample_engine.search(SearchQuery("migration", mode="fuzzy"))
 
 
 def test_similar_passages_come_from_other_documents(sample_engine):
     hits = sample_engine.similar("gfmd-2019-quito", k=5)
     assert len(hits) == 5 and all(h.doc_id != "gfmd-2019-quito" for h in hits)
+
+
+REPEATED = (
+    "Returning migrants who trained as nurses abroad were hired by district clinics, and the ministry "
+    "recognised their foreign diplomas within three months of their return."
+)
+
+
+def test_faceted_search_collapses_near_duplicates_as_plain_search_does(tmp_path, embedder):
+    """A report and the brief quoting it: the repeated passage is shown once, faceted or not."""
+    engine = make_engine(tmp_path / "index", embedder)
+    docs = [
+        Document("report", "Evaluation report", [Page(1, "Findings.\n\n" + REPEATED)], year=2020, doc_type="report"),
+        Document("brief", "Evaluation brief", [Page(1, "In short.\n\n" + REPEATED)], year=2021, doc_type="brief"),
+        Document("other", "Seasonal work", [Page(1, "Seasonal farm workers went to Canada for six months.")]),
+    ]
+    assert len(engine.ingest_documents(docs, progress=False).ingested) == 3
+    query = "nurses hired by district clinics after their return"
+    plain = engine.search(SearchQuery(query, k=3, mode="bm25")).hits
+    faceted = engine.search(SearchQuery(query, k=3, mode="bm25", facets=["year"]))
+    for hits in (plain, faceted.hits):
+        assert [h.doc_id for h in hits if "district clinics" in h.text] == [hits[0].doc_id]
+        assert [a.doc_id for a in hits[0].also_in] == list({"report", "brief"} - {hits[0].doc_id})
+    assert {c.value for c in faceted.facets["year"]} == {"2020", "2021"}  # counts still cover both documents
+    both = engine.search(SearchQuery(query, k=3, mode="bm25", collapse=False, facets=["year"]))
+    assert {h.doc_id for h in both.hits if "district clinics" in h.text} == {"report", "brief"}
+    assert all(not h.also_in for h in both.hits)
+
+
+def test_the_cli_prints_hits_and_facet_counts(sample_index, capsys):
+    from gfmd_search_cli.main import main
+
+    args = ["search", "skills partnerships", "--index", str(sample_index), "--k", "3", "--facet", "type", "--json"]
+    assert main(args) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert len(shown["hits"]) == 3 and {"doc_id", "page", "also_in", "facets"} <= set(shown["hits"][0])
+    counts = {c["value"]: c["count"] for c in shown["facets"]["doc_type"]}
+    assert counts and all(n >= 1 for n in counts.values()) and shown["hits"][0]["doc_type"] in counts
 
 
 def test_snippet_window_and_escaping():

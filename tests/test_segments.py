@@ -18,7 +18,7 @@ from gfmd_search import store
 from gfmd_search.app import Engine
 from gfmd_search.config import load_settings
 from gfmd_search.ingest import Ingestor
-from gfmd_search.records import Chunk, Document, Page
+from gfmd_search.records import Chunk, Document, Page, RecommendationQuery, SearchQuery
 from gfmd_search.segment import AnnParams, Contents
 from gfmd_search.store import IndexStore, StoreError
 
@@ -44,10 +44,14 @@ def engine_for(index: Path, embedder, **overrides) -> Engine:
     return Engine(load_settings(index_dir=index, **overrides), embedder)
 
 
+def hits(engine: Engine, text: str, **options) -> list:
+    return engine.search(SearchQuery(text, **options)).hits
+
+
 def rankings(engine: Engine) -> list[list[tuple[str, str, float]]]:
     """Every query's results in every mode, by document, text and score (rows differ between layouts)."""
     return [
-        [(h.doc_id, h.text, round(h.score, 5)) for h in engine.search(q, k=15, mode=mode)]
+        [(h.doc_id, h.text, round(h.score, 5)) for h in hits(engine, q, k=15, mode=mode)]
         for q in QUERIES for mode in ("dense", "bm25", "hybrid")
     ]
 
@@ -91,7 +95,7 @@ def test_a_merge_changes_no_ranking_and_an_old_reader_keeps_answering(grown, tmp
     engine.ingest_documents([replace(final[0], doc_id="extra-1")], progress=False)
     engine.optimize()  # the segments the old reader holds are gone from the disk now
     assert not (engine.store.root / old.reader.version.name).exists()
-    assert [(h.doc_id, h.text) for h in old.search(QUERIES[0], k=5)] == [(d, t) for d, t, _ in before[2][:5]]
+    assert [(h.doc_id, h.text) for h in old.search(SearchQuery(QUERIES[0], k=5)).hits] == [(d, t) for d, t, _ in before[2][:5]]
     assert not engine.optimize()
 
 
@@ -121,7 +125,7 @@ def test_killing_a_merge_leaves_the_previous_version_answering(tmp_path: Path, s
     proc.wait()
     assert list((index / "segments").glob(".building-*"))
     assert engine.store.current() == live
-    assert engine.search(QUERIES[0], k=3)
+    assert hits(engine, QUERIES[0], k=3)
     assert engine.optimize()
     assert not list((index / "segments").glob(".building-*")) and not list(index.glob(".building-*"))
     assert len(engine.searcher().reader.segments) == 1
@@ -191,7 +195,7 @@ def test_an_index_of_more_than_300000_passages_accepts_a_new_document(tmp_path: 
     )
     assert report.ingested == ["new"]
     assert engine.stats()["chunks"] == 300_501
-    assert engine.search("diaspora bonds corridors", k=1, mode="bm25")[0].doc_id == "new"
+    assert hits(engine, "diaspora bonds corridors", k=1, mode="bm25")[0].doc_id == "new"
 
 
 def test_an_index_of_a_legacy_format_is_upgraded_without_embedding_again(tmp_path: Path):
@@ -220,9 +224,9 @@ def test_an_index_of_a_legacy_format_is_upgraded_without_embedding_again(tmp_pat
     manifest = engine._ingestor()._manifest(3)
     (version / "manifest.json").write_text(json.dumps({**manifest, "format": 2, "chunks": 3}))
     (tmp_path / "index" / "current").symlink_to(version.name)
-    assert engine.search("diaspora bonds", k=1, mode="bm25")[0].doc_id == "d2"
+    assert hits(engine, "diaspora bonds", k=1, mode="bm25")[0].doc_id == "d2"
     assert engine.searcher().reader.manifest["format"] == store.FORMAT_VERSION and not version.exists()
-    assert engine.search(texts[1], k=1, mode="dense")[0].doc_id == "d1"  # the stored vectors kept
+    assert hits(engine, texts[1], k=1, mode="dense")[0].doc_id == "d1"  # the stored vectors kept
     report = engine.ingest_documents(
         [Document(doc_id="d1", title="Doc 1", pages=[Page(1, texts[1])], year=2020, doc_type="brief",
                   content_hash="hash1")], progress=False)
@@ -248,11 +252,12 @@ def test_a_removed_document_no_longer_counts_for_partners_facets_or_recommendati
     engine.ingest_documents([kept], progress=False)
     engine.ingest_documents([gone, other], progress=False)
     assert UNHCR in {p.name for p in engine.partners("skills partnerships for nurses", k=10).partners}
-    assert engine.recommendations(doc_id="gone")
+    assert engine.recommendations(RecommendationQuery(doc_id="gone"))
     engine.remove(["gone"])
     reader = engine.searcher().reader
     assert len(reader.segments) == 2 and reader.live is not None  # the removal only marked rows deleted
     assert UNHCR not in {p.name for p in engine.partners("skills partnerships for nurses", k=10).partners}
-    assert not reader.recommendations()[0] and not engine.recommendations("fund skills partnerships for nurses")
-    assert engine.stats()["documents"] == 2 and engine.search_faceted("skills", ["doc_type"]).facets["doc_type"][0].value == "report"
-    assert [h.doc_id for h in engine.search("skills partnerships nurses", k=5, mode="bm25")] == ["kept"]
+    assert not reader.recommendations()[0] and not engine.recommendations(RecommendationQuery("fund skills partnerships for nurses"))
+    counted = engine.search(SearchQuery("skills", facets=["doc_type"])).facets["doc_type"]
+    assert engine.stats()["documents"] == 2 and counted[0].value == "report"
+    assert [h.doc_id for h in hits(engine, "skills partnerships nurses", k=5, mode="bm25")] == ["kept"]

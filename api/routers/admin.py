@@ -68,7 +68,7 @@ def ingest(engine: EngineDep, body: Annotated[IngestRequest, Body()] = WHOLE_ROO
         live = engine.version().name
     except StoreError:  # nothing has been ingested yet
         live = None
-    return IngestResponse(**report.to_dict(), index_version=live)
+    return IngestResponse(**vars(report), index_version=live)
 
 
 @router.post(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
-from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse
@@ -16,8 +15,8 @@ from ..checks import check_k, check_params
 from ..deps import EngineDep, SettingsDep, ViewDep, ViewsDep
 from ..errors import NOT_FOUND_RESPONSES, UNAVAILABLE_RESPONSES, ApiError, response
 from ..files import resolve_corpus_path
-from ..models import DocumentList, DocumentResponse, SimilarResponse
-from ..views import IndexView, hit_dict, view_covering
+from ..models import ChunkModel, DocumentList, DocumentResponse, DocumentSummary, SimilarResponse
+from ..views import IndexView, hit_model, view_covering
 
 router = APIRouter(tags=["documents"])
 
@@ -36,11 +35,8 @@ MEDIA_TYPES = {
 SANDBOX_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
 
-def _summary(doc: StoredDocument, view: IndexView) -> dict[str, Any]:
-    out = asdict(doc)
-    del out["path"]
-    out["file_url"] = view.file_url(doc.doc_id)
-    return out
+def _summary(doc: StoredDocument, view: IndexView) -> DocumentSummary:
+    return DocumentSummary(**vars(doc), file_url=view.file_url(doc.doc_id))
 
 
 @router.get("/documents", response_model=DocumentList, responses=UNAVAILABLE_RESPONSES, summary="List documents")
@@ -80,8 +76,8 @@ def similar(
         raise ApiError(404, f"no document {doc_id!r} in the index")
     hits = engine.similar(doc_id, k, Filters(doc_types=types), group=bool(types))
     view = view_covering(views, engine, view, (h.doc_id for h in hits))
-    practices = [practice_of(h).to_dict() for h in hits] if types == [PRACTICE] else None
-    return SimilarResponse(doc_id=doc_id, k=k, count=len(hits), hits=[hit_dict(h, view) for h in hits],
+    practices = [practice_of(h) for h in hits] if types == [PRACTICE] else None
+    return SimilarResponse(doc_id=doc_id, k=k, count=len(hits), hits=[hit_model(h, view) for h in hits],
                            practices=practices)
 
 
@@ -101,8 +97,8 @@ def document(
     found = engine.document(doc_id)
     if found is None:
         raise ApiError(404, f"no document {doc_id!r} in the index")
-    chunks = [{**asdict(c), "file_url": view.file_url(doc_id, c.page_start)} for c in engine.chunks(doc_id)]
-    return DocumentResponse(**_summary(found, view), chunks=chunks)
+    chunks = [ChunkModel(**vars(c), file_url=view.file_url(doc_id, c.page_start)) for c in engine.chunks(doc_id)]
+    return DocumentResponse(**vars(found), file_url=view.file_url(doc_id), chunks=chunks)
 
 
 @router.get(

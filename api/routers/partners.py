@@ -12,7 +12,7 @@ from gfmd_search.records import Filters
 from ..checks import check_k, check_list, check_text, check_years
 from ..deps import EngineDep, ViewDep, ViewsDep
 from ..errors import BODY_RESPONSES, UNAVAILABLE_RESPONSES, response
-from ..models import PartnersRequest, PartnersResponse
+from ..models import EvidenceModel, PartnerModel, PartnersRequest, PartnersResponse
 from ..views import view_covering
 
 router = APIRouter(
@@ -51,12 +51,12 @@ def partners(
     found = suggested.partners
     took = (time.perf_counter() - started) * 1000
     view = view_covering(views, engine, view, (ev.doc_id for p in found for ev in p.evidence))
-    out = []
-    for partner in found:
-        item = partner.to_dict()
-        for ev in item["evidence"]:
-            ev["file_url"] = view.file_url(ev["doc_id"], ev["page"])
-        out.append(item)
+    out = [
+        PartnerModel(**{**vars(p), "evidence": [
+            EvidenceModel(**vars(ev), file_url=view.file_url(ev.doc_id, ev.page)) for ev in p.evidence
+        ]})
+        for p in found
+    ]
     return PartnersResponse(
         text=body.text, k=body.k, count=len(out), took_ms=round(took, 2), index_version=view.version,
         model=suggested.model, reason=suggested.reason, partners=out,

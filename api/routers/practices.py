@@ -40,4 +40,4 @@ def practices(
     check_text(q, "query.q", engine.settings)
     check_k(k, "query.k", engine.settings)
     found = engine.practices(q, k, Filters(where=where_filters(check_list(where, "query.where"))))
-    return PracticesResponse(query=q, k=k, count=len(found), practices=[p.to_dict() for p in found])
+    return PracticesResponse(query=q, k=k, count=len(found), practices=found)

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from gfmd_search.records import Filters
+from gfmd_search.records import Filters, RecommendationQuery
 
 from ..checks import check_k, check_list, check_params, check_text, check_years
 from ..deps import EngineDep, ViewDep, ViewsDep
 from ..errors import UNAVAILABLE_RESPONSES, response
-from ..models import RecommendationsResponse
+from ..models import RecommendationModel, RecommendationsResponse
 from ..views import view_covering
 
 router = APIRouter(tags=["recommendations"])
@@ -67,12 +67,12 @@ def recommendations(
     check_years(year_from, year_to, "query")
     types = view.check_types(check_list(doc_type, "query.type"), "query.type")
     filters = Filters(year_from=year_from, year_to=year_to, doc_types=types, sources=check_list(source, "query.source"))
-    found = engine.recommendations(q, k, doc, addressee, status, filters)
+    found = engine.recommendations(RecommendationQuery(q, k, doc, addressee, status, filters))
     view = view_covering(views, engine, view, (u.doc_id for u in found))
     return RecommendationsResponse(
         query=q,
         k=k,
         count=len(found),
         index_version=view.version,
-        recommendations=[{**u.to_dict(), "file_url": view.file_url(u.doc_id, u.page)} for u in found],
+        recommendations=[RecommendationModel(**vars(u), file_url=view.file_url(u.doc_id, u.page)) for u in found],
     )

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query, Request
 
 from gfmd_search.config import Mode
 from gfmd_search.facets import FacetError, parse_where
-from gfmd_search.records import Filters
+from gfmd_search.records import Filters, Kind, SearchQuery
 
 from ..checks import check_k, check_list, check_params, check_text, check_years
 from ..deps import EngineDep, ViewDep, ViewsDep
 from ..errors import UNAVAILABLE_RESPONSES, InvalidInput, response
-from ..models import FiltersModel, Kind, SearchResponse
-from ..views import hit_dict, view_covering
+from ..models import FiltersModel, SearchResponse
+from ..views import hit_model, view_covering
 
 router = APIRouter(
     tags=["search"],
@@ -99,12 +99,8 @@ def search(
         languages=languages, kinds=kinds,
     )
     started = time.perf_counter()
-    counts = None
-    if facet_names:
-        result = engine.search_faceted(q, facet_names, k, mode, filters, group)
-        hits, counts = result.hits, {name: [vars(c) for c in found] for name, found in result.facets.items()}
-    else:
-        hits = engine.search(q, k, mode, filters, group, collapse)
+    result = engine.search(SearchQuery(q, k, mode, filters, group, collapse, facet_names or []))
+    hits = result.hits
     took = (time.perf_counter() - started) * 1000
     view = view_covering(views, engine, view, (h.doc_id for h in hits))
     return SearchResponse(
@@ -119,8 +115,8 @@ def search(
         count=len(hits),
         took_ms=round(took, 2),
         index_version=view.version,
-        hits=[hit_dict(h, view) for h in hits],
-        facets=counts,
+        hits=[hit_model(h, view) for h in hits],
+        facets=result.facets if facet_names else None,
     )
 
 
