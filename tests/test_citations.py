@@ -81,7 +81,7 @@ def test_passage_after_a_page_break_is_cited_on_its_own_page(index):
 def test_a_sentence_a_report_repeats_is_cited_where_it_is_word_for_word(index):
     for sentence, (page, other) in REPEATED.items():
         for mode in ("hybrid", "bm25", "dense"):
-            hits = index.search(sentence, k=5, mode=mode, collapse=False)
+            hits = index.search(SearchQuery(sentence, k=5, mode=mode, collapse=False)).hits
             assert hits[0].page == page, (sentence, mode, [(h.page, h.score) for h in hits])
             assert sentence in shown_text(hits[0]) and "<mark>" in hits[0].snippet
             assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
