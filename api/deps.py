@@ -1,7 +1,9 @@
 """The dependencies routes declare: the engine, its settings, the live index view, the admin token.
 
 Everything goes through `gfmd_search.app.Engine`: the routers never build their own
-searcher, so the API ranks exactly as the CLI and the evaluation do.
+searcher, so the API ranks exactly as the CLI and the evaluation do. The dependencies are
+`async`: FastAPI runs a plain `def` dependency in its thread pool, a hop per dependency and
+request; only building the view of a new index version goes there.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from gfmd_search.app import Engine
 from gfmd_search.config import Settings
@@ -19,12 +22,12 @@ from .errors import ApiError
 from .views import IndexView, Views
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     """The one Engine the app holds."""
     return request.app.state.engine
 
 
-def get_views(request: Request) -> Views:
+async def get_views(request: Request) -> Views:
     """The app's cache of per-version facts."""
     return request.app.state.views
 
@@ -33,14 +36,14 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 ViewsDep = Annotated[Views, Depends(get_views)]
 
 
-def get_settings(engine: EngineDep) -> Settings:
+async def get_settings(engine: EngineDep) -> Settings:
     """The engine's settings."""
     return engine.settings
 
 
-def get_view(views: ViewsDep, engine: EngineDep) -> IndexView:
+async def get_view(views: ViewsDep, engine: EngineDep) -> IndexView:
     """The facts of the live index version (raises StoreError → 503 when there is no index)."""
-    return views.get(engine)
+    return views.cached(engine) or await run_in_threadpool(views.get, engine)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -52,7 +55,7 @@ bearer = HTTPBearer(
 )
 
 
-def require_token(
+async def require_token(
     settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> None:
     """Admin endpoints: off (404) without a configured token; then 401 without it, 403 when wrong."""

@@ -3,6 +3,9 @@
 `create_app(engine)` is what `gfmd-search serve` runs under uvicorn. Routes are plain
 `def` functions: FastAPI runs them in its thread pool, which suits the CPU-bound,
 blocking engine; the engine and its index reader are safe to share between threads.
+`GET /search`, the hot path, is `async` instead: it checks its input on the event loop and
+hands the engine's work to the thread pool in one hop (a `def` route costs a second hop,
+for validating its answer).
 The engine follows the index's `current` link, so an ingest (by the CLI or by
 `POST /admin/ingest`) is picked up by the next request without a restart, while
 requests in flight finish on the version they started with.

@@ -53,6 +53,13 @@ class Views:
         self._view: IndexView | None = None
         self._searcher: Searcher | None = None
 
+    def cached(self, engine: Engine) -> IndexView | None:
+        """The view if it is of the live version, else None (reads only the index's `current` link)."""
+        view, searcher = self._view, self._searcher
+        if view is not None and searcher is not None and searcher.reader.version == engine.store.current():
+            return view
+        return None
+
     def get(self, engine: Engine) -> IndexView:
         """The view of the engine's live version (raises StoreError when there is no index)."""
         searcher = engine.searcher()

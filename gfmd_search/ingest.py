@@ -58,15 +58,15 @@ class Executor(Protocol):
 
 
 class _Previous:
-    """The live version: its documents' ids and hashes, and its vectors looked up by text hash."""
+    """The live version: its documents' ids, hashes and paths, and its vectors looked up by text hash."""
 
     def __init__(self, reader: IndexReader | None):
         self.reader = reader
-        rows = reader.documents() if reader else []
+        keys = reader.document_keys() if reader else []
         # Units extracted by older recommendation rules: every document given again counts as changed
         # (it is parsed again; its vectors are reused).
         stale = reader is not None and reader.manifest.get("recommendations") != recommendations.VERSION
-        self.rows = [{**r, "content_hash": ""} for r in rows] if stale else rows
+        self.rows = [k._replace(content_hash="") for k in keys] if stale else keys
 
     def vectors_of(self, hashes: list[str]) -> dict[str, np.ndarray]:
         """The vectors embedded before for these chunk texts (by text hash), where there are some."""
@@ -107,10 +107,9 @@ class Ingestor:
             previous = _Previous(self._open_compatible())
             records, kept = self._changed_records(record_files, previous, report)
             todo = self._changed(documents, previous, report)
-            gone = [d["doc_id"] for d in previous.rows if prune and d["path"] and not Path(d["path"]).exists()]
+            gone = [d.doc_id for d in previous.rows if prune and d.path and not Path(d.path).exists()]
             gone += [
-                d["doc_id"] for d in previous.rows
-                if prune and d["path"] in kept and d["doc_id"] not in kept[d["path"]]
+                d.doc_id for d in previous.rows if prune and d.path in kept and d.doc_id not in kept[d.path]
             ]
             if executor is None:
                 fresh = itertools.chain(records, self._load(todo, report))
@@ -127,7 +126,7 @@ class Ingestor:
         self, paths: list[Path], previous: _Previous, report: IngestReport
     ) -> tuple[list[Document], dict[str, set[str]]]:
         """The new or changed records of these records files, and {file: ids it holds now}."""
-        hashes = {d["doc_id"]: (d["content_hash"], d["path"]) for d in previous.rows}
+        hashes = {d.doc_id: (d.content_hash, d.path) for d in previous.rows}
         changed: list[Document] = []
         ids: dict[str, set[str]] = {}
         for path in paths:
@@ -157,7 +156,7 @@ class Ingestor:
         report = IngestReport()
         with self.store.writing():
             previous = _Previous(self._open_compatible())
-            hashes = {d["doc_id"]: d["content_hash"] for d in previous.rows}
+            hashes = {d.doc_id: d.content_hash for d in previous.rows}
 
             def changed() -> Iterator[Document]:
                 for doc in documents:
@@ -175,7 +174,7 @@ class Ingestor:
         report = IngestReport()
         with self.store.writing():
             previous = _Previous(self._open_compatible())
-            known = {d["doc_id"] for d in previous.rows}
+            known = {d.doc_id for d in previous.rows}
             report.skipped.extend(Skipped(d, "no such document in the index") for d in doc_ids if d not in known)
             nothing = self._embed(iter(()), previous.vectors_of, report, False)
             self._commit(previous, nothing, [d for d in doc_ids if d in known], report)
@@ -206,8 +205,8 @@ class Ingestor:
         """The (path, root, doc_id) of files that are new or changed; unchanged ones and id
         clashes go to the report. A file already in the index keeps its id unless its sidecar
         names another, so ingesting it from another root never stores it twice."""
-        known = {d["path"]: d for d in previous.rows}
-        owners = {d["doc_id"]: d["path"] for d in previous.rows}
+        known = {d.path: d for d in previous.rows}
+        owners = {d.doc_id: d.path for d in previous.rows}
         todo = []
         for path, root in files:
             resolved = str(path.resolve())
@@ -218,14 +217,14 @@ class Ingestor:
                 continue
             before = known.get(resolved)
             if before and doc_id == doc_id_for(path, root):
-                doc_id = before["doc_id"]
+                doc_id = before.doc_id
             owner = owners.setdefault(doc_id, resolved)
             if owner != resolved and Path(owner).exists():
                 reason = f"document id {doc_id!r} is already used by {owner}; give one an \"id\" in its .meta.json"
                 report.skipped.append(Skipped(str(path), reason))
                 continue
             owners[doc_id] = resolved
-            if before and before["content_hash"] == content_hash and before["doc_id"] == doc_id:
+            if before and before.content_hash == content_hash and before.doc_id == doc_id:
                 report.unchanged.append(doc_id)
             else:
                 todo.append((path, root, doc_id))
@@ -247,9 +246,9 @@ class Ingestor:
         ones deleted. A change of analysis or actor extraction rewrites the index as one segment."""
         # one document file is one document (a records file holds many): a new id replaces the old one
         new_paths = {d.path for d in new.documents if d.path and Path(d.path).suffix.lower() not in RECORD_EXTENSIONS}
-        renamed = {d["doc_id"] for d in previous.rows if d["path"] in new_paths} - {d.doc_id for d in new.documents}
+        renamed = {d.doc_id for d in previous.rows if d.path in new_paths} - {d.doc_id for d in new.documents}
         replaced = {d.doc_id for d in new.documents} | set(gone) | renamed
-        old_ids = {d["doc_id"] for d in previous.rows}
+        old_ids = {d.doc_id for d in previous.rows}
         reader = previous.reader
         changed = {k for k in LEXICAL_SETTINGS if reader is not None and previous.setting(k) != getattr(self.settings, k)}
         stale = reader is not None and reader.manifest.get("actors") != actors.VERSION
@@ -387,7 +386,7 @@ def _linkable(reader: IndexReader, documents: list[Document], replaced: set[str]
     lend: records naming files, files linked to a record, and files the new records name."""
     named = {key for d in documents for key in d.extra.get("files", ())}
     found = reader.document_records(catalogued=True)
-    extra = {doc_id for doc_id, path in reader.document_paths().items() if file_key(Path(path).name) in named} if named else set()
+    extra = {d.doc_id for d in reader.document_keys() if d.path and file_key(Path(d.path).name) in named} if named else set()
     extra -= {d.doc_id for d in found}
     return [d for d in found + (reader.document_records(extra) if extra else []) if d.doc_id not in replaced]
 

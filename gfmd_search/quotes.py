@@ -11,8 +11,8 @@ so the hit cites the page they are on.
 
 from __future__ import annotations
 
-import bisect
 import re
+from functools import lru_cache
 
 QUOTE_WORDS = 6  # a shorter query is a phrase, not a quotation
 QUOTE_POOL = 50  # the first this many ranked passages are searched for the quoted words
@@ -27,21 +27,19 @@ def is_quotation(query: str) -> bool:
 
 def quote_span(text: str, query: str) -> tuple[int, int] | None:
     """The character span where `text` first holds the query's words in order, or None."""
-    wanted = " ".join(_WORD.findall(query.lower()))
-    if len(wanted.split()) < QUOTE_WORDS:
+    pattern = _quotation(query)
+    found = pattern.search(text) if pattern is not None else None
+    return found.span() if found else None
+
+
+@lru_cache(maxsize=256)
+def _quotation(query: str) -> re.Pattern[str] | None:
+    """The query's words, whole and in order, with anything but letters and digits between them
+    (case aside); None for a query too short to be a quotation."""
+    words = _WORD.findall(query)
+    if len(words) < QUOTE_WORDS:
         return None
-    words = list(_WORD.finditer(text))
-    joined = " ".join(w.group().lower() for w in words)
-    starts, position = [], 0
-    for w in words:
-        starts.append(position)
-        position += len(w.group()) + 1
-    found = (" " + joined + " ").find(" " + wanted + " ")
-    if found < 0:
-        return None
-    first = bisect.bisect_left(starts, found)
-    last = first + wanted.count(" ")
-    return words[first].start(), words[last].end()
+    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) + r"(?![^\W_])", re.IGNORECASE)
 
 
 def quotations_first(ranked: list[tuple[int, float]], texts: list[str], query: str) -> list[tuple[int, float]]:

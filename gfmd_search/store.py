@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from functools import cached_property, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -281,6 +281,14 @@ def plan_merge(live: list[int], deleted: list[int], factor: int, floor: int = 10
         if d > n:
             return range(i, i + 1)
     return range(0)
+
+
+class DocumentKey(NamedTuple):
+    """What an ingest compares of a live document: its id, content hash and file path."""
+
+    doc_id: str
+    content_hash: str
+    path: str | None
 
 
 class IndexReader:
@@ -539,14 +547,15 @@ class IndexReader:
             del d["position"]
         return sorted(out, key=lambda d: d["doc_id"])
 
-    def document_paths(self) -> dict[str, str]:
-        """The file path of every live document loaded from a file: {doc_id: path}."""
-        out = {}
+    def document_keys(self) -> list[DocumentKey]:
+        """The id, content hash and file path (None for records and test collections) of every live
+        document: what an ingest compares, without reading whole metadata rows."""
+        out = []
         for i, seg in enumerate(self.segments):
             first = self._doc_first[i]
-            for r in seg.query("SELECT rowid - 1 AS position, doc_id, path FROM documents WHERE path IS NOT NULL"):
+            for r in seg.query("SELECT rowid - 1 AS position, doc_id, content_hash, path FROM documents"):
                 if self._doc_live[first + r["position"]]:
-                    out[r["doc_id"]] = r["path"]
+                    out.append(DocumentKey(r["doc_id"], r["content_hash"], r["path"]))
         return out
 
     def _locate(self, doc_id: str) -> tuple[int, Segment] | None:

@@ -14,7 +14,7 @@ from gfmd_search.fusion.rrf import ranks
 from gfmd_search.lexical import Analyzer
 from gfmd_search.records import Document, Filters, Page, SearchQuery
 from gfmd_search.search import SearchError
-from gfmd_search.snippets import query_spans, snippet
+from gfmd_search.snippets import QueryWords, snippet
 
 
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
@@ -105,7 +105,7 @@ def test_the_cli_prints_hits_and_facet_counts(sample_index, capsys):
 def test_snippet_window_and_escaping():
     analyzer = Analyzer()
     text = "Intro " * 80 + "Migrants send remittances <home> to families. " + "Outro " * 80
-    spans = query_spans(text, "remittance", analyzer)
+    spans = QueryWords("remittance", analyzer).spans(text)
     out = snippet(text, spans, width=120)
     assert "<mark>remittances</mark>" in out and "&lt;home&gt;" in out
     assert out.startswith("…") and out.endswith("…") and len(out) < 200

@@ -6,7 +6,9 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
+from gfmd_search.app import Engine
 from gfmd_search.config import Mode
 from gfmd_search.facets import FacetError, parse_where
 from gfmd_search.records import Filters, Kind, SearchQuery
@@ -15,7 +17,7 @@ from ..checks import check_k, check_list, check_params, check_text, check_years
 from ..deps import EngineDep, ViewDep, ViewsDep
 from ..errors import UNAVAILABLE_RESPONSES, InvalidInput, response
 from ..models import FiltersModel, SearchResponse
-from ..views import hit_model, view_covering
+from ..views import IndexView, Views, hit_model, view_covering
 
 router = APIRouter(
     tags=["search"],
@@ -40,7 +42,7 @@ PARAMS = ("q", "k", "mode", "year_from", "year_to", "type", "source", "lang", "k
         "Each hit is the CLI's JSON (`gfmd-search search --json`) plus `file_url`."
     ),
 )
-def search(
+async def search(
     request: Request,
     engine: EngineDep,
     view: ViewDep,
@@ -98,25 +100,32 @@ def search(
         year_from=year_from, year_to=year_to, doc_types=types, sources=sources, where=facet_filters,
         languages=languages, kinds=kinds,
     )
+    query = SearchQuery(q, k, mode, filters, group, collapse, facet_names or [])
+    shown = FiltersModel(
+        year_from=year_from, year_to=year_to, types=types, sources=sources, where=facet_filters,
+        languages=languages, kinds=kinds,
+    )
+    # the hot path: the checks above run here, on the event loop; the engine's work, one hop to the thread pool
+    return await run_in_threadpool(_answer, engine, views, view, query, shown)
+
+
+def _answer(engine: Engine, views: Views, view: IndexView, query: SearchQuery, shown: FiltersModel) -> SearchResponse:
     started = time.perf_counter()
-    result = engine.search(SearchQuery(q, k, mode, filters, group, collapse, facet_names or []))
+    result = engine.search(query)
     hits = result.hits
     took = (time.perf_counter() - started) * 1000
     view = view_covering(views, engine, view, (h.doc_id for h in hits))
     return SearchResponse(
-        query=q,
-        mode=mode or settings.mode,
-        k=k,
-        group=group,
-        filters=FiltersModel(
-            year_from=year_from, year_to=year_to, types=types, sources=sources, where=facet_filters,
-            languages=languages, kinds=kinds,
-        ),
+        query=query.text,
+        mode=query.mode or engine.settings.mode,
+        k=query.k,
+        group=query.group,
+        filters=shown,
         count=len(hits),
         took_ms=round(took, 2),
         index_version=view.version,
         hits=[hit_model(h, view) for h in hits],
-        facets=result.facets if facet_names else None,
+        facets=result.facets if query.facets else None,
     )
 
 
