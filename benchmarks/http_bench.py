@@ -8,13 +8,16 @@ alike): the bare query encoding, `Engine.search` in this process, and `GET /sear
 kept-alive connection. The request's cost beyond the model is `http_p50_ms - encode_p50_ms`;
 the goal is at most 3 ms. `stages_ms.rank_hybrid_p50` times `Searcher.rank` alone (the query
 encoding and the fused ranking of 30 passages, no hits built), so `search_p50_ms` minus it is the
-cost of building, citing and collapsing the hits.
+cost of building, citing and collapsing the hits; `stages_ms.http_health_p50` times `GET /health`, the
+bare round trip through the client, uvicorn and FastAPI. `load_average` is the machine's 1-minute
+load at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -73,12 +76,13 @@ def _measure(engine, url: str) -> dict:
             embedder.encode_query(q)
             engine.search(SearchQuery(q, k=10))
             http.get("/search", params={"q": q, "k": 10}).raise_for_status()
-        times: dict[str, list[float]] = {"encode": [], "rank": [], "search": [], "http": []}
+        times: dict[str, list[float]] = {"encode": [], "rank": [], "search": [], "http": [], "health": []}
         steps = {
             "encode": lambda q: embedder.encode_query(q),
             "rank": lambda q: searcher.rank(q, 30),
             "search": lambda q: engine.search(SearchQuery(q, k=10)),
             "http": lambda q: http.get("/search", params={"q": q, "k": 10}).raise_for_status(),
+            "health": lambda q: http.get("/health").raise_for_status(),
         }
         for _ in range(ROUNDS):
             for q in QUERIES:
@@ -95,7 +99,8 @@ def _measure(engine, url: str) -> dict:
         "http_p50_ms": p50["http"],
         "http_beyond_encode_ms": round(p50["http"] - p50["encode"], 2),
         "in_process_beyond_encode_ms": round(p50["search"] - p50["encode"], 2),
-        "stages_ms": {"rank_hybrid_p50": p50["rank"]},
+        "stages_ms": {"rank_hybrid_p50": p50["rank"], "http_health_p50": p50["health"]},
+        "load_average": round(os.getloadavg()[0], 1),
     }
 
 
