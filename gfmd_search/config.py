@@ -110,8 +110,8 @@ class Settings(BaseSettings):
     partner_passages: int = Field(100, ge=1)
     # which partner model answers: "voting" (the voting model), "ranker" (the learned ranker shipped in
     # gfmd_search/data/, trained on IOM donors) or the path of a ranker file (partners/ranker.py). A
-    # per-task choice: the ranker leads on IOM donors (MAP 0.592 vs 0.578, not significant) but loses
-    # on GFMD roundtable teams (0.355 vs 0.405, p = 0.03), so meeting records keep the voting model.
+    # per-task choice: the ranker leads on IOM donors (MAP 0.600 vs 0.573, p = 0.38) but trails on
+    # GFMD roundtable teams (0.383 vs 0.405, p = 0.73), so meeting records keep the voting model.
     partner_model: str = "voting"
     partner_evidence: int = Field(3, ge=0)
     partner_relevance: PartnerRelevance = "rank"

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import make_engine
 from gfmd_search.partners import ModelChoice, choose_model, suggest
+from gfmd_search.partners.actor_table import actor_table
+from gfmd_search.partners.classifier import classifier_examples, role_classifier
 from gfmd_search.partners.explain import phrase
 from gfmd_search.partners.features import FEATURES, candidates
 from gfmd_search.partners.ranker import LinearRanker
@@ -79,6 +82,32 @@ def test_features_on_a_known_corpus(engine):
     assert us.values["neighbour_rank"] == 1.0 and us.values["vote:stated"] == us.values["vote:donor"]
     assert "Viet Nam" not in found  # named by the query only: no evidence, no candidate
     assert set(us.values) <= set(FEATURES)
+
+
+def test_the_classifier_learns_from_the_text_without_the_stated_actors(engine):
+    reader = engine.searcher().reader
+    texts, labels = classifier_examples(reader, None)
+    assert len(texts) == len(RECORDS) and sorted(map(sorted, labels)) == sorted(
+        [[US], [EU, US], [US], [EU], [EU], [EU, "Germany"], ["Germany"], ["Germany"]])
+    # The donors are blanked out (a query never names them); the rest of the record stays.
+    assert not any("United States" in t or "European Union" in t or "Germany" in t for t in texts)
+    assert any("Counter-trafficking in Indonesia" in t and "Donors:" in t for t in texts)
+    found = by_name(candidates(engine.searcher(), QUERY, engine.settings, 3))
+    us, eu = found[US], found[EU]
+    # The trafficking records are the ones the United States funded: it is the most likely donor.
+    assert us.values["classifier_rank"] == 1.0 and us.values["classifier"] > 0.5 > eu.values["classifier"]
+    assert us.values["classifier_log"] == pytest.approx(np.log(us.values["classifier"] + 1e-4))
+    assert phrase("classifier", us.facts).endswith(f"p = {us.values['classifier']:.2f})")
+
+
+def test_the_classifier_never_learns_from_held_back_documents(engine):
+    reader = engine.searcher().reader
+    allowed = np.ones(len(RECORDS), dtype=bool)
+    allowed[actor_table(reader).positions(["t1", "t2", "t3"])] = False
+    texts, labels = classifier_examples(reader, allowed)
+    assert len(texts) == 5 and not any("trafficking" in t.lower() for t in texts)
+    assert US not in role_classifier(reader, allowed).probabilities(QUERY)  # no allowed record names it as donor
+    assert US in role_classifier(reader).probabilities(QUERY)
 
 
 def test_held_back_documents_leave_every_feature(engine):

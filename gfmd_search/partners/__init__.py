@@ -3,6 +3,7 @@
     suggest.py      the entry point (`Engine.partners`): learned ranker, or the voting model
     voting.py       the document-centric voting model (retrieve passages, let them vote)
     neighbours.py   the vote of the nearest documents (TF-IDF, scikit-learn)
+    classifier.py   which actors documents worded like a text name in a role (a text classifier)
     features.py     (text, actor) candidates and their features
     ranker.py       the learned linear ranker, its versioned file and the fallback to voting
     explain.py      explanations in words

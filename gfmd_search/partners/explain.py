@@ -40,6 +40,10 @@ def _cooccur(f: Facts, role: str) -> str:
             f"naming {f[key + '/with']}")
 
 
+def _classifier(f: Facts, _: str) -> str:
+    return f"named with a stated role by documents worded like this one (text classifier: p = {f['classifier']:.2f})"
+
+
 def _prior(f: Facts, _: str) -> str:
     return f"named in few documents ({f['documents']:.0f} of {f['indexed']:.0f})"
 
@@ -58,6 +62,9 @@ PHRASES: dict[str, Callable[[Facts, str], str]] = {
     "neighbour_rank": lambda f, _: _neighbours(f, STATED),
     "cooccur": _cooccur,
     "cooccur:": _cooccur,
+    "classifier": _classifier,
+    "classifier_log": _classifier,
+    "classifier_rank": _classifier,
     "type:": lambda f, kind: f"type: {kind}",
     "named_in_query": lambda f, _: "named in the text of the query",
     "year_gap": lambda f, _: f"evidence {f['year_gap']:.0f} years from the query's years",

@@ -14,6 +14,9 @@ documents nearest the text (neighbours.py). Each gets the values of `FEATURES`:
   ``neighbour_rank``: 1 / the actor's rank in that vote for a stated role (the nearest-neighbour baseline);
 * ``cooccur``, ``cooccur:<role>``: the largest share, over the actors the text names (its countries,
   say), of the documents naming that actor which name this one too (in the role);
+* ``classifier``, ``classifier_log``, ``classifier_rank``: the probability (and its log, and 1 / the
+  actor's rank by it) that a document worded like the text names the actor in a stated role, by a
+  text classifier fitted on the allowed documents (classifier.py);
 * ``type:<type>``: the actor's type; ``named_in_query``: the text itself names it;
 * ``year_gap``: decades between its evidence and the years the query names (or filters on);
   ``age``: decades between its newest evidence and the newest document of the index.
@@ -37,6 +40,7 @@ from ..config import Settings
 from ..records import Filters, Mention
 from ..search import Searcher
 from .actor_table import NO_ROLE, STATED, ActorTable, actor_table
+from .classifier import role_classifier
 from .neighbours import NeighbourVote, neighbour_index, votes
 from .selection import Keep
 from .voting import Passages, Support, Tally, idf_prior, retrieve, vote
@@ -47,9 +51,11 @@ FEATURES: tuple[str, ...] = (
     "vote", "vote_rank", *(f"vote:{r}" for r in VOTE_ROLES), "passages", "best_passage",
     "prior", "documents", *(f"documents:{r}" for r in COUNT_ROLES),
     "neighbours", *(f"neighbours:{r}" for r in COUNT_ROLES), "neighbour_rank",
-    "cooccur", *(f"cooccur:{r}" for r in COUNT_ROLES),
+    "cooccur", *(f"cooccur:{r}" for r in COUNT_ROLES), "classifier", "classifier_log", "classifier_rank",
     *(f"type:{t}" for t in TYPES), "named_in_query", "year_gap", "age",
 )
+FLOOR = 1e-4
+"""Added to a probability before its log (an actor the classifier does not know has probability 0)."""
 YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
 
@@ -102,6 +108,8 @@ def candidates(
     near = {n: v for n, v in votes(table, nearest).items() if keep is None or keep(_mention(n, table))}
     near_rank = {n: i for i, n in enumerate(sorted((n for n in near if near[n].role_score[STATED] > 0),
                                                    key=lambda n: (-near[n].role_score[STATED], n)), 1)}
+    likely = role_classifier(reader, allowed).probabilities(text)
+    likely_rank = {n: i for i, n in enumerate(sorted(likely, key=lambda n: (-likely[n], n)), 1)}
     asked = {m.name for m in extract_mentions(text)}
     beside = table.cooccurrence(asked, allowed)
     years = _query_years(text, f)
@@ -127,6 +135,9 @@ def candidates(
             key = f"cooccur:{role}" if role else "cooccur"
             values[key], facts[key], facts[f"{key}/of"] = companion.share, companion.together, companion.documents
             facts[f"{key}/with"] = companion.actor
+        p = facts["classifier"] = likely.get(name, 0.0)
+        values["classifier"], values["classifier_log"] = p, math.log(p + FLOOR)
+        values["classifier_rank"] = 1.0 / likely_rank[name] if name in likely_rank else 0.0
         kind = table.types.get(name) or (tally.type if tally else "")
         values[f"type:{kind}"] = 1.0
         values["named_in_query"] = facts["named_in_query"] = float(name in asked)
