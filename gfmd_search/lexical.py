@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numba
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH, STOPWORDS_SPANISH
 
@@ -196,6 +197,10 @@ class LexicalIndex:
             for p, live, _ in parts
         )
         self.n = sum(live_rows)
+        lives = [live for _, live, _ in parts]
+        self.live = None if all(v is None for v in lives) else np.concatenate(
+            [np.ones(len(p.lengths), bool) if v is None else v for (p, _, _), v in zip(parts, lives)]
+        )
         average = total_length / self.n if self.n else 1.0
         # k1 * (1 - b + b * dl / avgdl) per row, in the float32 arithmetic bm25s uses
         self._norms = [
@@ -210,11 +215,12 @@ class LexicalIndex:
         """An in-memory index of one list of texts (for tuning and tests)."""
         return cls([(Postings.build(texts, analyzer, languages), None, 0)], analyzer, k1, b, len(texts))
 
-    def matches(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """Global rows with a positive BM25 score (ascending) and their scores; deleted rows never."""
+    def score(self, query: str) -> LexicalScores:
+        """The BM25 score of every row for the query, in one compiled pass over its terms' postings."""
+        acc = np.zeros(self.size, dtype=np.float64)  # summed in float64, as numpy's bincount would
         terms = self.analyzer.query_terms(query)
         if not terms or self.n == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            return LexicalScores(acc, self.live)
         found = [(postings.term_ids(terms), postings, live) for postings, live, _ in self.parts]
         df = np.zeros(len(terms), dtype=np.int64)
         for ids, postings, live in found:
@@ -223,26 +229,98 @@ class LexicalIndex:
                     rows = postings.rows[postings.offsets[t] : postings.offsets[t + 1]]
                     df[j] += len(rows) if live is None else int(live[rows].sum())
         idf = np.log(1 + (self.n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        out_rows, out_scores = [], []
-        for (ids, postings, live), norms, (_, _, first) in zip(found, self._norms, self.parts):
-            spans = [(j, postings.offsets[t], postings.offsets[t + 1]) for j, t in enumerate(ids) if t >= 0]
-            if not spans:
-                continue
-            rows = np.concatenate([postings.rows[a:z] for _, a, z in spans])
-            tf = np.concatenate([postings.tf[a:z] for _, a, z in spans]).astype(np.float32)
-            weights = np.repeat(idf[[j for j, _, _ in spans]], [z - a for _, a, z in spans])
-            partial = weights * (tf / (norms[rows] + tf))
-            scores = np.bincount(rows, weights=partial, minlength=len(postings.lengths))  # float64
-            hit = np.flatnonzero(scores) if live is None else np.flatnonzero((scores > 0) & live)
-            out_rows.append(hit + first)
-            out_scores.append(scores[hit].astype(np.float32))  # cast the matches only
-        if not out_rows:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        return np.concatenate(out_rows).astype(np.int64), np.concatenate(out_scores)
+        for (ids, postings, _), norms, (_, _, first) in zip(found, self._norms, self.parts):
+            kept = ids >= 0
+            if kept.any():
+                starts, ends = postings.offsets[ids[kept]], postings.offsets[ids[kept] + 1]
+                _accumulate(acc, first, postings.rows, postings.tf, starts, ends, idf[kept], norms)
+        return LexicalScores(acc, self.live)
+
+    def matches(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """Global rows with a positive BM25 score (ascending) and their scores; deleted rows never."""
+        return self.score(query).matches()
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every global row for the query (zeros where no term matches)."""
-        out = np.zeros(self.size, dtype=np.float32)
-        rows, scores = self.matches(query)
-        out[rows] = scores
-        return out
+        return self.score(query).at(np.arange(self.size))
+
+
+class LexicalScores:
+    """One query's BM25 scores over every row of the index (deleted rows never score)."""
+
+    def __init__(self, acc: np.ndarray, live: np.ndarray | None):
+        self._acc = acc
+        self._live = live
+
+    def top(self, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The `k` best-scoring rows allowed by `mask`, best first (ties by row), and their scores."""
+        allowed = self._live if mask is None else mask if self._live is None else mask & self._live
+        rows, scores = _best(self._acc, np.ones(0, bool) if allowed is None else allowed, max(k, 0))
+        order = np.lexsort((rows, -scores))
+        return rows[order], scores[order]
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        """The scores of these rows (0 for rows no term matches)."""
+        scores = self._acc[rows].astype(np.float32)
+        return scores if self._live is None else np.where(self._live[rows], scores, np.float32(0))
+
+    def matches(self, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Every allowed row with a positive score (ascending) and its score."""
+        positive = self._acc > 0
+        for allowed in (self._live, mask):
+            if allowed is not None:
+                positive &= allowed
+        rows = np.flatnonzero(positive)
+        return rows, self._acc[rows].astype(np.float32)
+
+
+@numba.njit(cache=True, nogil=True)
+def _accumulate(acc, first, rows, tf, starts, ends, idf, norms):
+    """acc[first + row] += idf * tf / (norm + tf) over the postings of each term, in float32 per
+    posting and float64 per row (the arithmetic of the numpy version, term by term in order)."""
+    for j in range(len(starts)):
+        weight = idf[j]
+        for p in range(starts[j], ends[j]):
+            row = rows[p]
+            t = np.float32(tf[p])
+            acc[first + row] += weight * (t / (norms[row] + t))
+
+
+@numba.njit(cache=True, nogil=True)
+def _best(acc, allowed, k):
+    """The k allowed rows of highest positive float32 score (an empty `allowed`: every row), ties
+    going to the lower row, in no order: one pass with a heap whose root is the worst row kept."""
+    heap_rows = np.empty(k, np.int64)
+    heap_scores = np.empty(k, np.float32)
+    size = 0
+    everyone = len(allowed) == 0
+    for row in range(len(acc)):
+        if acc[row] <= 0 or not (everyone or allowed[row]):
+            continue
+        score = np.float32(acc[row])
+        if size < k:  # sift up: a later row with an equal score is worse
+            i = size
+            size += 1
+            while i > 0:
+                parent = (i - 1) // 2
+                if heap_scores[parent] < score or (heap_scores[parent] == score and heap_rows[parent] > row):
+                    break
+                heap_rows[i], heap_scores[i] = heap_rows[parent], heap_scores[parent]
+                i = parent
+            heap_rows[i], heap_scores[i] = row, score
+        elif k > 0 and score > heap_scores[0]:  # better than the worst kept (rows ascend: no tie wins)
+            i = 0
+            while True:
+                child = 2 * i + 1
+                if child >= size:
+                    break
+                right = child + 1
+                if right < size and (heap_scores[right] < heap_scores[child] or (
+                        heap_scores[right] == heap_scores[child] and heap_rows[right] > heap_rows[child])):
+                    child = right
+                if heap_scores[child] > score or (heap_scores[child] == score and heap_rows[child] < row):
+                    break
+                heap_rows[i], heap_scores[i] = heap_rows[child], heap_scores[child]
+                i = child
+            heap_rows[i], heap_scores[i] = row, score
+    return heap_rows[:size], heap_scores[:size]

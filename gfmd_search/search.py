@@ -57,20 +57,19 @@ class Searcher:
         if depth == 0:
             return []
         if mode == "bm25":
-            rows, scores = self._lexical(query, mask)
-            top = _top(scores, min(k, depth))
-            return list(zip(rows[top].tolist(), scores[top].tolist()))
+            rows, scores = self.reader.lexical.score(query).top(min(k, depth), mask)
+            return list(zip(rows.tolist(), scores.tolist()))
         query_vector = self.embedder.encode_query(query)
         dense_rows, dense_scores = self.reader.dense(query_vector, depth, mask, self.settings.ann_nprobe)
         if mode == "dense":
             return list(zip(dense_rows[:k].tolist(), dense_scores[:k].tolist()))
-        lexical_rows, lexical_scores = self._lexical(query, mask)
-        best_lexical = lexical_rows[_top(lexical_scores, depth)]
+        lexical = self.reader.lexical.score(query)
+        best_lexical, _ = lexical.top(depth, mask)
         rows = np.array(list(dict.fromkeys(dense_rows.tolist() + best_lexical.tolist())), dtype=np.int64)
         fused = fuse(
             self.settings.fusion,
             self.reader.similarity(query_vector[0], rows),
-            _lookup(lexical_rows, lexical_scores, rows),
+            lexical.at(rows),
             self.settings.dense_weight,
             self.settings.rrf_k,
         )
@@ -173,28 +172,3 @@ class Searcher:
                 )
             )
         return hits
-
-    def _lexical(self, query: str, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Allowed rows with a positive BM25 score (ascending) and their scores."""
-        rows, scores = self.reader.lexical.matches(query)
-        if mask is None:
-            return rows, scores
-        keep = mask[rows]
-        return rows[keep], scores[keep]
-
-
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the k highest scores, best first (ties by position)."""
-    k = min(k, len(scores))
-    if k <= 0:
-        return np.zeros(0, np.int64)
-    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    return part[np.lexsort((part, -scores[part]))]
-
-
-def _lookup(rows: np.ndarray, scores: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """The scores of `wanted` rows in a sparse score list (ascending rows); 0 where absent."""
-    if not len(rows):
-        return np.zeros(len(wanted), np.float32)
-    at = np.minimum(np.searchsorted(rows, wanted), len(rows) - 1)
-    return np.where(rows[at] == wanted, scores[at], 0).astype(np.float32)

@@ -11,7 +11,7 @@ from conftest import make_engine
 from gfmd_search.fusion import fuse
 from gfmd_search.fusion.convex import min_max
 from gfmd_search.fusion.rrf import ranks
-from gfmd_search.lexical import Analyzer
+from gfmd_search.lexical import Analyzer, LexicalIndex
 from gfmd_search.records import Document, Filters, Page, SearchQuery
 from gfmd_search.search import SearchError
 from gfmd_search.snippets import QueryWords, snippet
@@ -122,3 +122,38 @@ def test_rrf_and_convex_fusion_by_hand():
     assert convex == pytest.approx([0.75, 0.75 * 0.5 + 0.25, 0.25 * 3 / 7])
     with pytest.raises(ValueError):
         fuse("borda", dense, bm25, 0.5, 60)
+
+
+def test_bm25_scores_and_top_k_are_exact_with_ties_to_the_lower_row():
+    texts = [
+        "Remittances sent by migrant workers support families at home.",
+        "Migrant workers and their remittances.",
+        "Skills partnerships between countries of origin and destination.",
+        "Migrant workers and their remittances.",  # a tie with row 1
+        "Diaspora investment and remittances in rural areas.",
+        "Nothing about the query here.",
+        "Migrant workers and their remittances.",  # a tie with rows 1 and 3
+    ]
+    analyzer = Analyzer()
+    index = LexicalIndex.build(texts, analyzer, 1.2, 0.75)
+    query = "remittances of migrant workers"
+    terms = [analyzer.terms(t) for t in texts]
+    average = np.mean([len(t) for t in terms])
+    expected = np.zeros(len(texts), np.float32)
+    for term in set(analyzer.query_terms(query)):
+        df = sum(term in t for t in terms)
+        idf = np.log(1 + (len(texts) - df + 0.5) / (df + 0.5))
+        for row, t in enumerate(terms):
+            tf = t.count(term)
+            expected[row] += idf * tf / (tf + 1.2 * (1 - 0.75 + 0.75 * len(t) / average))
+    scores = index.score(query)
+    assert np.allclose(scores.at(np.arange(len(texts))), expected, rtol=1e-5)
+    rows, _ = scores.matches()
+    assert rows.tolist() == [0, 1, 3, 4, 6]
+    order = sorted(rows.tolist(), key=lambda r: (-expected[r], r))
+    assert scores.top(2)[0].tolist() == order[:2] == [1, 3]  # the tie goes to the lower rows, row 6 waits
+    assert scores.top(100)[0].tolist() == order
+    mask = np.array([True, False, True, True, True, True, True])
+    assert scores.top(2, mask)[0].tolist() == [3, 6]
+    deleted = LexicalIndex([(index.parts[0][0], ~np.eye(len(texts), dtype=bool)[3], 0)], analyzer, 1.2, 0.75, len(texts))
+    assert 3 not in deleted.score(query).top(100)[0].tolist() and deleted.score(query).at(np.array([3]))[0] == 0
