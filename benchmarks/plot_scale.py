@@ -19,10 +19,10 @@ import matplotlib.pyplot as plt
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = {
-    "add_document_s": "≤ 2 s", "remove_document_s": "", "merge_s": "", "open_s": "",
+    "add_document_s": "≤ 2 s", "add_document_first_s": "", "remove_document_s": "", "merge_s": "", "open_s": "",
     "hybrid_p50_ms_beyond_encode": "", "hybrid_p99_ms_beyond_encode": "≤ 20 ms",
     "filtered_hybrid_p50_ms_beyond_encode": "", "dense_recall_at_10": "≥ 0.95",
-    "server_peak_rss_mb": "≤ 4,096 MB", "bytes_per_chunk": "",
+    "server_peak_rss_mb": "≤ 4,096 MB", "server_rss_anon_mb": "", "bytes_per_chunk": "",
 }
 
 
@@ -33,7 +33,9 @@ def main() -> None:
     runs = sorted((json.loads(p.read_text()) for p in args.runs.glob("*.json") if "chunks" in p.read_text()
                    and "add_document_s" in p.read_text()), key=lambda r: r["chunks"])
     sizes = [r["chunks"] for r in runs]
-    fig, axes = plt.subplots(2, 5, figsize=(20, 7))
+    fig, axes = plt.subplots(2, 6, figsize=(24, 7))
+    for ax in axes.flat[len(FIGURES):]:
+        ax.axis("off")
     for ax, key in zip(axes.flat, FIGURES):
         ax.plot(sizes, [r[key] for r in runs], marker="o")
         ax.set_xscale("log")

@@ -9,8 +9,10 @@ archive is written as ten segments, then merged into one (`merge_s`, the worst c
 policy). A server process then opens it (`open_s`) and answers the Cranfield queries; "beyond
 encode" times `Searcher.rank` with the query vectors encoded beforehand. `dense_recall_at_10`
 compares dense search to exact search over every vector (outside the server process, so that
-paging in every vector is not counted as server memory). Adding and removing one small document
-go through `Engine` with the real encoder: `add_document_s` is an add to a running engine (a server,
+paging in every vector is not counted as server memory). `server_peak_rss_mb` counts the pages of
+the index files the server has mapped, as well as its own memory; `server_rss_anon_mb` and
+`server_rss_file_mb` split its resident memory after the queries into the two. Adding and removing
+one small document go through `Engine` with the real encoder: `add_document_s` is an add to a running engine (a server,
 or a long ingest), `add_document_encode_s` the part of it spent in the encoder, and
 `add_document_first_s` the first add of a fresh process, which also loads the actor gazetteer and
 the language identifier (about 3 s whatever the archive's size). `load_average` is the machine's 1-minute load when the run ended: on a
@@ -191,7 +193,16 @@ def _serve(index: Path) -> dict[str, float]:
         "hybrid_p99_ms_beyond_encode": round(float(np.percentile(plain, 99)), 2),
         "filtered_hybrid_p50_ms_beyond_encode": round(float(np.percentile(filtered, 50)), 2),
         "server_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        **_rss_parts(),
     }, dense, {q: encoded[q][0] for q in dense}
+
+
+def _rss_parts() -> dict[str, int]:
+    """The server's resident memory after the queries, split into its own (anonymous) memory and the
+    pages of the memory-mapped index files it holds mapped, which are the shared page cache."""
+    kinds = {"RssAnon:": "server_rss_anon_mb", "RssFile:": "server_rss_file_mb"}
+    with open("/proc/self/status") as status:
+        return {kinds[f[0]]: round(int(f[1]) / 1024) for f in map(str.split, status) if f and f[0] in kinds}
 
 
 def _recall(index: Path, dense: dict[str, list[int]], vectors: dict[str, np.ndarray]) -> float:
