@@ -64,9 +64,9 @@ class Engine:
         return self._embedder
 
     def warm_up(self) -> None:
-        """Open the live index and load the model, so that the first query is not slow."""
-        self.searcher()
-        self.embedder.encode_query("warm up")
+        """Open the live index, load the model and compile the BM25 pass (a hybrid query), so that the
+        first query is not slow."""
+        self.searcher().rank("warm up", 1)
 
     @cached_property
     def partner_model(self) -> partners.ModelChoice:
