@@ -16,7 +16,7 @@ from .fusion import fuse
 from .passage_kinds import demote_tables
 from .quotes import QUOTE_POOL, is_quotation, quotations_first
 from .records import Filters, Hit, SearchQuery, SearchResult
-from .snippets import QueryWords, snippet
+from .snippets import query_spans, snippet
 from .store import IndexReader
 
 HIT_FIELDS = ("year", "doc_type")
@@ -146,10 +146,9 @@ class Searcher:
         rows = self.reader.chunk_rows([r for r, _ in ranked])
         positions = self.reader.chunk_doc_index[[r for r, _ in ranked]].tolist()
         facets = self.reader.facets.of_documents(positions)
-        words = QueryWords(query, self.reader.analyzer)
         hits = []
         for c, (_, score), position in zip(rows, ranked, positions):
-            spans = words.spans(c["text"], c["language"])
+            spans = query_spans(c["text"], query, self.reader.analyzer, c["language"])
             page, note = cite(c, spans)
             hits.append(
                 Hit(

@@ -13,32 +13,19 @@ MARGIN = 40
 WIDTH = 320
 
 
-class QueryWords:
-    """Finds the words of passages that share an index term with one query. Each distinct word is
-    analysed once per language, however many passages of a result hold it."""
-
-    def __init__(self, query: str, analyzer: Analyzer):
-        self.query = query
-        self.analyzer = analyzer
-        self.wanted = set(analyzer.query_terms(query))
-        self._matches: dict[str, dict[str, bool]] = {}  # by analysis language: lower-cased word -> matches
-
-    def spans(self, text: str, language: str | None = None) -> list[tuple[int, int]]:
-        """Spans of the words in `text` (written in `language`) that share an index term with the
-        query; where `text` holds the query word for word (a quotation), only those inside the quoted words."""
-        if not self.wanted:
-            return []
-        words = list(_WORD.finditer(text))
-        lowered = [w.group().lower() for w in words]
-        matches = self._matches.setdefault(self.analyzer.analysed(language), {})
-        new = [w for w in dict.fromkeys(lowered) if w not in matches]
-        if new:
-            matches.update(zip(new, (t in self.wanted for t in self.analyzer.word_terms(new, language))))
-        spans = [(w.start(), w.end()) for w, lower in zip(words, lowered) if matches[lower]]
-        quoted = quote_span(text, self.query)
-        if quoted is None:
-            return spans
-        return [(s, e) for s, e in spans if quoted[0] <= s and e <= quoted[1]] or spans
+def query_spans(text: str, query: str, analyzer: Analyzer, language: str | None = None) -> list[tuple[int, int]]:
+    """Spans of the words in `text` (written in `language`) that share an index term with the query;
+    where `text` holds the query word for word (a quotation), only those inside the quoted words."""
+    wanted = set(analyzer.query_terms(query))
+    if not wanted:
+        return []
+    words = list(_WORD.finditer(text))
+    terms = analyzer.word_terms([w.group() for w in words], language)
+    spans = [(w.start(), w.end()) for w, term in zip(words, terms) if term in wanted]
+    quoted = quote_span(text, query)
+    if quoted is None:
+        return spans
+    return [(s, e) for s, e in spans if quoted[0] <= s and e <= quoted[1]] or spans
 
 
 def snippet(text: str, spans: list[tuple[int, int]], width: int = WIDTH) -> str:

@@ -14,7 +14,7 @@ from gfmd_search.fusion.rrf import ranks
 from gfmd_search.lexical import Analyzer, LexicalIndex
 from gfmd_search.records import Document, Filters, Page, SearchQuery
 from gfmd_search.search import SearchError
-from gfmd_search.snippets import QueryWords, snippet
+from gfmd_search.snippets import query_spans, snippet
 
 
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
@@ -105,7 +105,7 @@ def test_the_cli_prints_hits_and_facet_counts(sample_index, capsys):
 def test_snippet_window_and_escaping():
     analyzer = Analyzer()
     text = "Intro " * 80 + "Migrants send remittances <home> to families. " + "Outro " * 80
-    spans = QueryWords("remittance", analyzer).spans(text)
+    spans = query_spans(text, "remittance", analyzer)
     out = snippet(text, spans, width=120)
     assert "<mark>remittances</mark>" in out and "&lt;home&gt;" in out
     assert out.startswith("…") and out.endswith("…") and len(out) < 200
