@@ -198,7 +198,7 @@ class LexicalIndex:
         )
         self.n = sum(live_rows)
         lives = [live for _, live, _ in parts]
-        self.live = None if all(v is None for v in lives) else np.concatenate(
+        self.live = None if all(v is None for v in lives) else np.concatenate(  # over the global rows
             [np.ones(len(p.lengths), bool) if v is None else v for (p, _, _), v in zip(parts, lives)]
         )
         average = total_length / self.n if self.n else 1.0

@@ -320,13 +320,11 @@ class IndexReader:
         self.size = int(self.offsets[-1])
         self.dimension = int(self.manifest["dimension"])
         lives = [self._segment_live_or_none(s, e["name"]) for s, e in zip(self.segments, self.manifest["segments"])]
-        self.live = None if all(v is None for v in lives) else np.concatenate(
-            [np.ones(s.rows, bool) if v is None else v for s, v in zip(self.segments, lives)]
-        )
         self.lexical = LexicalIndex(
             [(s.postings, v, int(o)) for s, v, o in zip(self.segments, lives, self.offsets)],
             self.analyzer, settings["bm25_k1"], settings["bm25_b"], self.size,
         )
+        self.live = self.lexical.live  # whether each row is live; None when no row is deleted
         doc_offsets = np.cumsum([0] + [len(s.doc_ids) for s in self.segments[:-1]], dtype=np.int64)
         self.chunk_doc_index = np.concatenate(
             [s.chunk_doc.astype(np.int64) + o for s, o in zip(self.segments, doc_offsets)] or [np.zeros(0, np.int64)]
