@@ -15,9 +15,9 @@ the index files the server has mapped, as well as its own memory; `server_rss_an
 one small document go through `Engine` with the real encoder: `add_document_s` is an add to a
 running engine (a server, or a long ingest), `add_document_encode_s` the part of it spent in the
 encoder, and `add_document_first_s` the first add of a fresh process, which also loads the actor
-gazetteer and the language identifier (a second or two, whatever the archive's size).
-`load_average` is the machine's 1-minute load when the run ended: on a
-shared machine it says how far the latencies are from an idle one's.
+gazetteer and the language identifier (one to three seconds). `load_average` is the machine's
+1-minute load when the run ended: on a shared machine it says how far the latencies are from an
+idle one's.
 """
 
 from __future__ import annotations

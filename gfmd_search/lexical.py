@@ -236,10 +236,6 @@ class LexicalIndex:
                 _accumulate(acc, first, postings.rows, postings.tf, starts, ends, idf[kept], norms)
         return LexicalScores(acc, self.live)
 
-    def matches(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """Global rows with a positive BM25 score (ascending) and their scores; deleted rows never."""
-        return self.score(query).matches()
-
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every global row for the query (zeros where no term matches)."""
         return self.score(query).at(np.arange(self.size))
@@ -264,12 +260,11 @@ class LexicalScores:
         scores = self._acc[rows].astype(np.float32)
         return scores if self._live is None else np.where(self._live[rows], scores, np.float32(0))
 
-    def matches(self, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Every allowed row with a positive score (ascending) and its score."""
+    def matches(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every live row with a positive score (ascending) and its score."""
         positive = self._acc > 0
-        for allowed in (self._live, mask):
-            if allowed is not None:
-                positive &= allowed
+        if self._live is not None:
+            positive &= self._live
         rows = np.flatnonzero(positive)
         return rows, self._acc[rows].astype(np.float32)
 
