@@ -26,7 +26,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -193,15 +192,15 @@ def _serve(index: Path) -> dict[str, float]:
         "hybrid_p50_ms_beyond_encode": round(float(np.percentile(plain, 50)), 2),
         "hybrid_p99_ms_beyond_encode": round(float(np.percentile(plain, 99)), 2),
         "filtered_hybrid_p50_ms_beyond_encode": round(float(np.percentile(filtered, 50)), 2),
-        "server_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        **_rss_parts(),
+        **_rss(),
     }, dense, {q: encoded[q][0] for q in dense}
 
 
-def _rss_parts() -> dict[str, int]:
-    """The server's resident memory after the queries, split into its own (anonymous) memory and the
-    pages of the memory-mapped index files it holds mapped, which are the shared page cache."""
-    kinds = {"RssAnon:": "server_rss_anon_mb", "RssFile:": "server_rss_file_mb"}
+def _rss() -> dict[str, int]:
+    """The server's peak resident memory (VmHWM: `ru_maxrss` would also count the parent's memory,
+    which a spawned child inherits at its exec), and its memory after the queries split into its own
+    (anonymous) memory and the pages of the memory-mapped index files, the shared page cache."""
+    kinds = {"VmHWM:": "server_peak_rss_mb", "RssAnon:": "server_rss_anon_mb", "RssFile:": "server_rss_file_mb"}
     with open("/proc/self/status") as status:
         return {kinds[f[0]]: round(int(f[1]) / 1024) for f in map(str.split, status) if f and f[0] in kinds}
 

@@ -14,8 +14,10 @@ The formula is Lucene's BM25, as bm25s computes it (``method="lucene"``).
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -201,6 +203,7 @@ class LexicalIndex:
         self.live = None if all(v is None for v in lives) else np.concatenate(  # over the global rows
             [np.ones(len(p.lengths), bool) if v is None else v for (p, _, _), v in zip(parts, lives)]
         )
+        self._frequencies: dict[str, int] = {}  # live document frequency of each term asked for
         average = total_length / self.n if self.n else 1.0
         # k1 * (1 - b + b * dl / avgdl) per row, in the float32 arithmetic bm25s uses
         self._norms = [
@@ -216,25 +219,43 @@ class LexicalIndex:
         return cls([(Postings.build(texts, analyzer, languages), None, 0)], analyzer, k1, b, len(texts))
 
     def score(self, query: str) -> LexicalScores:
-        """The BM25 score of every row for the query, in one compiled pass over its terms' postings."""
+        """The BM25 score of every row for the query: one compiled pass over its terms' postings, the
+        rows cut into `SLICES` ranges summed on as many threads."""
         acc = np.zeros(self.size, dtype=np.float64)  # summed in float64, as numpy's bincount would
         terms = self.analyzer.query_terms(query)
         if not terms or self.n == 0:
             return LexicalScores(acc, self.live)
         found = [(postings.term_ids(terms), postings, live) for postings, live, _ in self.parts]
-        df = np.zeros(len(terms), dtype=np.int64)
-        for ids, postings, live in found:
-            for j, t in enumerate(ids):
-                if t >= 0:
-                    rows = postings.rows[postings.offsets[t] : postings.offsets[t + 1]]
-                    df[j] += len(rows) if live is None else int(live[rows].sum())
+        df = self._df(terms, found)
         idf = np.log(1 + (self.n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        for (ids, postings, _), norms, (_, _, first) in zip(found, self._norms, self.parts):
-            kept = ids >= 0
-            if kept.any():
-                starts, ends = postings.offsets[ids[kept]], postings.offsets[ids[kept] + 1]
-                _accumulate(acc, first, postings.rows, postings.tf, starts, ends, idf[kept], norms)
+        tasks = []  # per slice of rows: the arguments of _accumulate for each segment it overlaps
+        for lo, hi in _slices(self.size):
+            tasks.append([])
+            for (ids, postings, _), norms, (_, _, first) in zip(found, self._norms, self.parts):
+                kept = ids >= 0
+                size = len(postings.lengths)
+                if kept.any() and first < hi and first + size > lo:
+                    starts, ends = postings.offsets[ids[kept]], postings.offsets[ids[kept] + 1]
+                    if lo > first or hi < first + size:  # the postings of the slice's local rows
+                        starts, ends = (_cut(postings.rows, starts, ends, max(lo - first, 0)),
+                                        _cut(postings.rows, starts, ends, min(hi - first, size)))
+                    tasks[-1].append((acc, first, postings.rows, postings.tf, starts, ends, idf[kept], norms))
+        _run(lambda pieces: [_accumulate(*piece) for piece in pieces], tasks)
         return LexicalScores(acc, self.live)
+
+    def _df(self, terms: list[str], found: list) -> np.ndarray:
+        """Each term's document frequency over the live rows (cached: fixed for this version)."""
+        df = np.zeros(len(terms), dtype=np.int64)
+        for j, term in enumerate(terms):
+            if term not in self._frequencies:
+                count = 0
+                for ids, postings, live in found:
+                    if ids[j] >= 0:
+                        rows = postings.rows[postings.offsets[ids[j]] : postings.offsets[ids[j] + 1]]
+                        count += len(rows) if live is None else int(live[rows].sum())
+                self._frequencies[term] = count
+            df[j] = self._frequencies[term]
+        return df
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every global row for the query (zeros where no term matches)."""
@@ -251,8 +272,11 @@ class LexicalScores:
     def top(self, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The `k` best-scoring rows allowed by `mask`, best first (ties by row), and their scores."""
         allowed = self._live if mask is None else mask if self._live is None else mask & self._live
-        rows, scores = _best(self._acc, np.ones(0, bool) if allowed is None else allowed, max(k, 0))
-        order = np.lexsort((rows, -scores))
+        best = _run(lambda rows: _best(self._acc[rows[0]:rows[1]], np.ones(0, bool) if allowed is None
+                                       else allowed[rows[0]:rows[1]], max(k, 0)), _slices(len(self._acc)))
+        rows = np.concatenate([found + lo for (found, _), (lo, _) in zip(best, _slices(len(self._acc)))])
+        scores = np.concatenate([scores for _, scores in best])
+        order = np.lexsort((rows, -scores))[:k]  # the best k of the slices' best k
         return rows[order], scores[order]
 
     def at(self, rows: np.ndarray) -> np.ndarray:
@@ -267,6 +291,44 @@ class LexicalScores:
             positive &= self._live
         rows = np.flatnonzero(positive)
         return rows, self._acc[rows].astype(np.float32)
+
+
+SLICES = max(1, min(2, os.cpu_count() or 1))  # threads one query's BM25 runs on
+BOUND_ROWS = 16  # _best bounds its pass by the k-th best of the first BOUND_ROWS * k rows
+SLICE_ROWS = 100_000  # indexes smaller than this many rows per slice are scored on one thread
+_pool = ThreadPoolExecutor(max_workers=SLICES - 1) if SLICES > 1 else None
+
+
+def _slices(size: int) -> list[tuple[int, int]]:
+    """The ranges of rows one query is scored in, one per thread."""
+    count = max(1, min(SLICES, size // SLICE_ROWS))
+    bounds = [size * i // count for i in range(count + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _run(work, items: list) -> list:
+    """work(item) for each item, the first ones on the pool's threads and the last on this one."""
+    if len(items) == 1 or _pool is None:
+        return [work(item) for item in items]
+    futures = [_pool.submit(work, item) for item in items[:-1]]
+    last = work(items[-1])
+    return [f.result() for f in futures] + [last]
+
+
+@numba.njit(cache=True, nogil=True)
+def _cut(rows, starts, ends, row):
+    """For each term's postings starts..ends (ascending rows), the first posting of `row` or after."""
+    out = np.empty(len(starts), np.int64)
+    for j in range(len(starts)):
+        low, high = starts[j], ends[j]
+        while low < high:
+            middle = (low + high) // 2
+            if rows[middle] < row:
+                low = middle + 1
+            else:
+                high = middle
+        out[j] = low
+    return out
 
 
 @numba.njit(cache=True, nogil=True)
@@ -284,14 +346,34 @@ def _accumulate(acc, first, rows, tf, starts, ends, idf, norms):
 @numba.njit(cache=True, nogil=True)
 def _best(acc, allowed, k):
     """The k allowed rows of highest positive float32 score (an empty `allowed`: every row), ties
-    going to the lower row, in no order: one pass with a heap whose root is the worst row kept."""
+    going to the lower row, in no order.
+
+    The k-th best of the first BOUND_ROWS * k rows (those allowed) bounds the search: no row below it
+    can win a place. A branch-free pass collects the rows at or above it, and a heap whose root is
+    the worst row kept takes the best k of those.
+    """
+    everyone = len(allowed) == 0
+    bound = np.float32(0)
+    prefix = min(len(acc), BOUND_ROWS * k)
+    if k > 0 and prefix < len(acc):
+        values = np.empty(prefix, np.float64)
+        n = 0
+        for row in range(prefix):
+            if everyone or allowed[row]:
+                values[n] = acc[row]
+                n += 1
+        if n >= k:
+            bound = np.float32(np.partition(values[:n], n - k)[n - k])
+    candidates = np.empty(len(acc), np.int64)  # only the pages written are touched
+    count = 0
+    for row in range(len(acc)):
+        score = np.float32(acc[row])
+        candidates[count] = row
+        count += (score > 0) & (score >= bound) & (everyone or allowed[row])
     heap_rows = np.empty(k, np.int64)
     heap_scores = np.empty(k, np.float32)
     size = 0
-    everyone = len(allowed) == 0
-    for row in range(len(acc)):
-        if acc[row] <= 0 or not (everyone or allowed[row]):
-            continue
+    for row in candidates[:count]:
         score = np.float32(acc[row])
         if size < k:  # sift up: a later row with an equal score is worse
             i = size

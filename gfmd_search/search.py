@@ -42,7 +42,7 @@ class Searcher:
         if not is_quotation(query):
             return self._rank(query, k, mode, filters)
         ranked = self._rank(query, max(k, QUOTE_POOL), mode, filters)
-        texts = [c["text"] for c in self.reader.chunk_rows([r for r, _ in ranked])]
+        texts = self.reader.texts([r for r, _ in ranked])
         return quotations_first(ranked, texts, query)[:k]
 
     def _rank(self, query: str, k: int, mode: str | None, filters: Filters | None) -> list[tuple[int, float]]:
@@ -66,9 +66,11 @@ class Searcher:
         lexical = self.reader.lexical.score(query)
         best_lexical, _ = lexical.top(depth, mask)
         rows = np.array(list(dict.fromkeys(dense_rows.tolist() + best_lexical.tolist())), dtype=np.int64)
+        # the dense rows lead `rows` and are scored already; only the lexical ones are looked up
+        similarity = np.concatenate([dense_scores, self.reader.similarity(query_vector[0], rows[len(dense_rows):])])
         fused = fuse(
             self.settings.fusion,
-            self.reader.similarity(query_vector[0], rows),
+            similarity,
             lexical.at(rows),
             self.settings.dense_weight,
             self.settings.rrf_k,

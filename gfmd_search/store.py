@@ -487,6 +487,14 @@ class IndexReader:
                 by_row[item["row"]] = item
         return [by_row[r] for r in rows]
 
+    def texts(self, rows: list[int]) -> list[str]:
+        """The passage texts of the given rows, in order (only the text: cheaper than `chunk_rows`)."""
+        by_row: dict[int, str] = {}
+        for i, seg, local, _ in self._by_segment(np.array(rows, dtype=np.int64)):
+            for row, text in seg.query_in("SELECT row, text FROM chunks WHERE row IN ({marks})", local.tolist()):
+                by_row[int(row + self.offsets[i])] = text
+        return [by_row[r] for r in rows]
+
     def doc_ids(self) -> np.ndarray:
         """Document ids by position; `chunk_doc_index[row]` is a position (deleted documents keep theirs)."""
         return self._doc_ids

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from conftest import make_engine
+from gfmd_search import lexical
 from gfmd_search.fusion import fuse
 from gfmd_search.fusion.convex import min_max
 from gfmd_search.fusion.rrf import ranks
-from gfmd_search.lexical import Analyzer, LexicalIndex
+from gfmd_search.lexical import Analyzer, LexicalIndex, Postings
 from gfmd_search.records import Document, Filters, Page, SearchQuery
 from gfmd_search.search import SearchError
 from gfmd_search.snippets import query_spans, snippet
@@ -122,6 +123,38 @@ def test_rrf_and_convex_fusion_by_hand():
     assert convex == pytest.approx([0.75, 0.75 * 0.5 + 0.25, 0.25 * 3 / 7])
     with pytest.raises(ValueError):
         fuse("borda", dense, bm25, 0.5, 60)
+
+
+def test_bm25_on_threads_and_its_bounded_top_k_equal_one_full_pass(shared_data, monkeypatch):
+    """Cranfield in three segments, rows deleted in one, real queries, with and without a filter: the
+    scores summed in two slices of rows on two threads equal those of one pass, and the top k (whose
+    pass skips the rows below a bound) is the full sort of those scores, ties to the lower row."""
+    from gfmd_search_eval.datasets import cranfield
+
+    texts = [f"{d.title}. {d.text}" for d in cranfield.read_documents(shared_data / "cranfield" / "cran.all.1400")]
+    queries = list(cranfield.read_queries(shared_data / "cranfield" / "cran.qry").values())[:60]
+    analyzer = Analyzer()
+    parts, n = [], len(texts)
+    for first, end in ((0, 500), (500, 1000), (1000, n)):
+        live = np.arange(end - first) % 7 != 3 if first == 500 else None
+        parts.append((Postings.build(texts[first:end], analyzer), live, first))
+    index = LexicalIndex(parts, analyzer, 1.2, 0.75, n)
+    mask = np.random.default_rng(0).random(n) < 0.3
+    for query in queries:
+        monkeypatch.setattr(lexical, "SLICE_ROWS", 10**9)
+        whole = index.score(query).at(np.arange(n))
+        monkeypatch.setattr(lexical, "SLICE_ROWS", 300)  # two slices, the cut inside the second segment
+        monkeypatch.setattr(lexical, "SLICES", 2)
+        assert lexical._slices(n) == [(0, 700), (700, n)]
+        sliced = index.score(query)
+        assert np.array_equal(sliced.at(np.arange(n)), whole)
+        for k in (3, 10, 50):  # the bound of the first 16 k rows is used for k 3 and 10
+            for allowed in (None, mask):
+                matching = np.flatnonzero((whole > 0) & (True if allowed is None else allowed))
+                expected = sorted(matching.tolist(), key=lambda r: (-whole[r], r))[:k]
+                rows, scores = sliced.top(k, allowed)
+                assert rows.tolist() == expected
+                assert np.array_equal(scores, whole[expected])
 
 
 def test_bm25_scores_and_top_k_are_exact_with_ties_to_the_lower_row():

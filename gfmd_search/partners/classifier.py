@@ -68,12 +68,11 @@ def classifier_examples(reader: IndexReader, allowed: np.ndarray | None) -> tupl
     for start in range(0, len(live), BATCH):
         rows = live[start : start + BATCH].tolist()
         mentions = reader.mentions(rows)
-        for chunk in reader.chunk_rows(rows):
-            doc = int(doc_of[chunk["row"]])
+        for row, text in zip(rows, reader.texts(rows)):
+            doc = int(doc_of[row])
             if allowed is not None and not allowed[doc]:
                 continue
-            text = chunk["text"]
-            for m in sorted(mentions.get(chunk["row"], []), key=lambda m: -m.start):
+            for m in sorted(mentions.get(row, []), key=lambda m: -m.start):
                 if m.role and m.role != NO_ROLE:
                     text = text[: m.start] + " " * (m.end - m.start) + text[m.end :]
                     named[doc].add(m.name)

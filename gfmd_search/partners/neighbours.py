@@ -75,8 +75,9 @@ def document_texts(reader: IndexReader) -> list[str]:
     doc_of = reader.chunk_doc_index
     live = reader.live_rows()
     for start in range(0, len(live), BATCH):
-        for chunk in reader.chunk_rows(live[start : start + BATCH].tolist()):
-            parts[int(doc_of[chunk["row"]])].append(chunk["text"])
+        rows = live[start : start + BATCH].tolist()
+        for row, text in zip(rows, reader.texts(rows)):
+            parts[int(doc_of[row])].append(text)
     return ["\n".join(p) for p in parts]
 
 
