@@ -6,7 +6,7 @@ Passages re-mix real Cranfield text (a window of one abstract plus a piece of an
 sees real term statistics; their vectors are real all-MiniLM-L6-v2 vectors of those abstracts
 (embedded once, cached under eval/cache/), perturbed by Gaussian noise and re-normalised. The
 archive is written as ten segments, then merged into one (`merge_s`, the worst case of the merge
-policy). A server process then opens it (`open_s`) and answers the Cranfield queries; "beyond
+policy). Once the merge's writes are flushed to disk, a server process opens it (`open_s`) and answers the Cranfield queries; "beyond
 encode" times `Searcher.rank` with the query vectors encoded beforehand. `dense_recall_at_10`
 compares dense search to exact search over every vector (outside the server process, so that
 paging in every vector is not counted as server memory). `server_peak_rss_mb` counts the pages of
@@ -65,6 +65,7 @@ def main() -> None:
         engine.optimize()
         merge_s = time.perf_counter() - started
         size = sum(f.stat().st_size for f in index.rglob("*") if f.is_file())
+        os.sync()  # the merge's writes reach the disk first: queries should not wait on their writeback
         with multiprocessing.get_context("spawn").Pool(1) as pool:
             served, dense, query_vectors = pool.apply(_serve, (index,))
         served["dense_recall_at_10"] = round(_recall(index, dense, query_vectors), 4)

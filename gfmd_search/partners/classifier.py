@@ -14,6 +14,7 @@ documents are never examples), on first use, and the last few are kept with the 
 from __future__ import annotations
 
 import hashlib
+import threading
 import weakref
 from collections import OrderedDict
 
@@ -82,17 +83,19 @@ def classifier_examples(reader: IndexReader, allowed: np.ndarray | None) -> tupl
 
 
 _FITTED: weakref.WeakKeyDictionary[IndexReader, OrderedDict[str, RoleClassifier]] = weakref.WeakKeyDictionary()
+_FITTING = threading.Lock()  # one fit at a time: a second caller waits for the first's result
 
 
 def role_classifier(reader: IndexReader, allowed: np.ndarray | None = None) -> RoleClassifier:
     """The classifier of an index version over its `allowed` documents (a boolean mask; None: all),
-    fitted on first use and kept with the reader."""
-    kept = _FITTED.setdefault(reader, OrderedDict())
+    fitted on first use and kept with the reader; concurrent first uses wait for one fit."""
     key = "all" if allowed is None else hashlib.sha1(np.packbits(allowed).tobytes()).hexdigest()
-    found = kept.get(key)
-    if found is None:
-        found = kept[key] = RoleClassifier(*classifier_examples(reader, allowed))
-        while len(kept) > KEPT:
-            kept.popitem(last=False)
-    kept.move_to_end(key)
-    return found
+    with _FITTING:
+        kept = _FITTED.setdefault(reader, OrderedDict())
+        found = kept.get(key)
+        if found is None:
+            found = kept[key] = RoleClassifier(*classifier_examples(reader, allowed))
+            while len(kept) > KEPT:
+                kept.popitem(last=False)
+        kept.move_to_end(key)
+        return found
