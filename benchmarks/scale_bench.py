@@ -6,8 +6,9 @@ Passages re-mix real Cranfield text (a window of one abstract plus a piece of an
 sees real term statistics; their vectors are real all-MiniLM-L6-v2 vectors of those abstracts
 (embedded once, cached under eval/cache/), perturbed by Gaussian noise and re-normalised. The
 archive is written as ten segments, then merged into one (`merge_s`, the worst case of the merge
-policy). Once the merge's writes are flushed to disk, a server process opens it (`open_s`) and answers the Cranfield queries; "beyond
-encode" times `Searcher.rank` with the query vectors encoded beforehand. `dense_recall_at_10`
+policy). Once the merge's writes are flushed to disk, a server process opens it (`open_s`) and
+answers the Cranfield queries; "beyond encode" times `Searcher.rank` with the query vectors encoded
+beforehand. `dense_recall_at_10`
 compares dense search to exact search over every vector (outside the server process, so that
 paging in every vector is not counted as server memory). `server_peak_rss_mb` counts the pages of
 the index files the server has mapped, as well as its own memory; `server_rss_anon_mb` and

@@ -272,9 +272,10 @@ class LexicalScores:
     def top(self, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The `k` best-scoring rows allowed by `mask`, best first (ties by row), and their scores."""
         allowed = self._live if mask is None else mask if self._live is None else mask & self._live
-        best = _run(lambda rows: _best(self._acc[rows[0]:rows[1]], np.ones(0, bool) if allowed is None
-                                       else allowed[rows[0]:rows[1]], max(k, 0)), _slices(len(self._acc)))
-        rows = np.concatenate([found + lo for (found, _), (lo, _) in zip(best, _slices(len(self._acc)))])
+        spans = _slices(len(self._acc))
+        best = _run(lambda span: _best(self._acc[span[0] : span[1]], np.ones(0, bool) if allowed is None
+                                       else allowed[span[0] : span[1]], max(k, 0)), spans)
+        rows = np.concatenate([found + lo for (found, _), (lo, _) in zip(best, spans)])
         scores = np.concatenate([scores for _, scores in best])
         order = np.lexsort((rows, -scores))[:k]  # the best k of the slices' best k
         return rows[order], scores[order]
