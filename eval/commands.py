@@ -152,6 +152,9 @@ def _add_eval_partners(sub: Any, common: argparse.ArgumentParser, make_engine: M
                    "(--tune neighbours: the k only)")
     p.add_argument("--train-ranker", type=Path, metavar="FILE",
                    help="train the learned ranker on the --train records (cross-validated) and save it to FILE")
+    p.add_argument("--learning-curve", action="store_true",
+                   help="cross-validate the packaged ranker's settings and the nearest-neighbour vote on shares "
+                   "of the --train records (does more data widen the ranker's lead?)")
     p.add_argument("--neighbours", type=int, default=NEIGHBOURS_K,
                    help=f"records that vote in the nearest-neighbour baseline (default {NEIGHBOURS_K}; --tune measures others)")
     p.add_argument("--make-split", type=Path, metavar="DIR",

@@ -18,7 +18,8 @@ from gfmd_search.partners.features import FEATURES, candidates
 from gfmd_search.partners.ranker import LinearRanker
 from gfmd_search.records import Filters
 from gfmd_search_eval.partners.records import iom_queries, record_document
-from gfmd_search_eval.partners.training import examples, train
+from gfmd_search_eval.partners.curve import held_samples, learning_curve
+from gfmd_search_eval.partners.training import FOLDS, cross_validate, examples, train
 
 US, EU = "United States", "European Union (EU)"
 RECORDS = [
@@ -129,6 +130,33 @@ def test_training_features_hold_back_the_whole_fold(engine):
     for fold, name, value in zip(ex.fold.tolist(), ex.names, ex.x[:, column].tolist()):
         assert seen.setdefault((fold, name), value) == value
     assert len({v for (_, name), v in seen.items() if name == US}) > 1  # the folds do differ
+
+
+def test_held_samples_leave_out_the_rest_of_the_other_folds_records():
+    members = {0: ["a", "b"], 1: ["c"], 2: ["d", "e"]}
+    ids = ["a", "b", "c", "d", "e", "x", "y", "z"]
+    held = held_samples(ids, members, 0.5, seed=0)
+    for f, fold in members.items():
+        others = [d for d in ids if d not in fold]
+        assert not set(held[f]) & set(fold) and set(held[f]) <= set(others)
+        assert len(held[f]) == len(others) - round(0.5 * len(others))
+    assert held == held_samples(ids, members, 0.5, seed=0)
+    assert any(held_samples(ids, members, 0.5, seed=s) != held for s in range(1, 5))
+    assert all(h == [] for h in held_samples(ids, members, 1.0, seed=0).values())
+
+
+def test_learning_curve_at_the_whole_share_is_the_cross_validation(engine, ranker):
+    queries, judged, _ = iom_queries(RECORDS)
+    rows = learning_curve(engine, queries, judged, ranker, 2, fractions=(0.5, 1.0), repeats=1)
+    assert [r["fraction"] for r in rows] == [0.5, 1.0]
+    whole = rows[1]
+    assert whole["records_indexed"] == len(RECORDS) - len(RECORDS) / FOLDS
+    assert rows[0]["records_indexed"] < whole["records_indexed"]
+    grid = {"features": (ranker.about["features"],), "neighbours": (ranker.neighbours,),
+            "objective": (ranker.about["objective"],), "C": (ranker.about["C"],)}
+    data = examples(engine, queries, judged, (ranker.neighbours,), FOLDS)
+    assert whole["ranker_map"] == round(cross_validate(data, judged, grid, FOLDS)[0]["map"], 4)
+    assert whole["ratio"] == round(whole["ranker_map"] / whole["nearest_neighbours_map"], 4)
 
 
 def test_a_ranker_trained_on_a_toy_split_ranks_the_known_partner_first(engine, ranker):

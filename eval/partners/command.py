@@ -10,8 +10,9 @@ from typing import Any
 from gfmd_search.config import Settings
 from gfmd_search.partners import ModelChoice, choose_model
 
+from .curve import learning_curve
 from .records import iom_queries, load_records, record_document
-from .report import ranker_report, table, tuning_json, tuning_report, write_outputs
+from .report import curve_report, ranker_report, table, tuning_json, tuning_report, write_outputs
 from .runner import Outcome, cached_engine, evaluate_iom, evaluate_roundtables
 from .splits import ensure_split, split_files
 from .training import train
@@ -24,6 +25,7 @@ def command_line(args: Any) -> str:
     for flag in ("train", "test", "roundtables", "train_ranker", "neighbours", "out"):
         if getattr(args, flag, None):
             parts += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
+    parts += ["--learning-curve"] if getattr(args, "learning_curve", False) else []
     parts += ["--tune"] if args.tune == "all" else ["--tune", args.tune] if args.tune else []
     parts += [x for item in args.settings for x in ("--set", item)]
     return shlex.join(parts)
@@ -40,6 +42,8 @@ def run(args: Any, settings: Settings) -> int:
         return 0
     if args.train_ranker:
         return _train_ranker(args, settings, progress)
+    if args.learning_curve:
+        return _learning_curve(args, settings, progress)
     if (args.train is None) != (args.test is None):
         raise ValueError("--train and --test go together")
     if args.train is None and args.roundtables is None:
@@ -94,6 +98,27 @@ def _train_ranker(args: Any, settings: Settings, progress: bool) -> int:
         (args.out / "cross-validation.json").write_text(json.dumps(cv, indent=1) + "\n")
         print(f"wrote {args.out}/")
     print(f"saved the ranker {ranker.version} to {args.train_ranker}")
+    return 0
+
+
+def _learning_curve(args: Any, settings: Settings, progress: bool) -> int:
+    """The learning curve of the packaged ranker's settings against the nearest-neighbour vote."""
+    if args.train is None:
+        raise ValueError("--learning-curve needs --train (the records to learn from)")
+    choice = choose_model("ranker")
+    if choice.ranker is None:
+        raise ValueError(f"--learning-curve uses the packaged ranker's settings: {choice.problem}")
+    records = load_records(args.train)
+    engine = cached_engine("iom", [record_document(r) for r in records], settings, args.cache, progress)
+    queries, judged, _ = iom_queries(records)
+    rows = learning_curve(engine, queries, judged, choice.ranker, args.neighbours, progress=progress)
+    text = curve_report(rows, choice.ranker, args.neighbours, command_line(args))
+    print(text)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "curve.md").write_text(text)
+        (args.out / "curve.json").write_text(json.dumps(rows, indent=1) + "\n")
+        print(f"wrote {args.out}/")
     return 0
 
 

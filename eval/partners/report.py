@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from gfmd_search.config import Settings
 
 from ..report import table as markdown_table
@@ -172,4 +174,24 @@ def ranker_report(table_rows: list[dict[str, Any]], ranker: Any, command: str) -
             "| feature | weight |", "|---|---:|"]
     order = sorted(zip(ranker.features, ranker.weights.tolist()), key=lambda fw: -abs(fw[1]))
     out += [f"| {f} | {w:+.3f} |" for f, w in order if abs(w) > 1e-9]
+    return "\n".join(out) + "\n"
+
+
+def curve_report(rows: list[dict[str, Any]], ranker: Any, k_neighbours: int, command: str) -> str:
+    """The Markdown report of a learning curve, with the ratio's trend per doubling of the records."""
+    out = ["# Partner suggestion: learning curve", "", f"Command: `{command}`", "",
+           f"5-fold cross-validation over the train queries, the fold and a seeded share of the other records "
+           f"held back; the ranker with the packaged ranker's settings ({ranker.about['features']}, "
+           f"k = {ranker.neighbours}, {ranker.about['objective']}, C = {ranker.about['C']:g}), the baseline the "
+           f"nearest-neighbour vote (k = {k_neighbours}).", "",
+           "| share | samples | records indexed | ranker MAP | nearest-neighbours MAP | ratio |",
+           "|---:|---:|---:|---:|---:|---:|"]
+    out += [f"| {r['fraction']:g} | {r['samples']} | {r['records_indexed']:.0f} | {r['ranker_map']:.4f} | "
+            f"{r['nearest_neighbours_map']:.4f} | {r['ratio']:.3f}× |" for r in rows]
+    x = np.log2([r["records_indexed"] for r in rows])
+    slope, intercept = np.polyfit(x, [r["ratio"] for r in rows], 1)
+    out += ["", f"Least-squares trend of the ratio: {slope:+.3f}× per doubling of the records indexed."]
+    if slope > 0:
+        needed = 2 ** ((GOAL - intercept) / slope)
+        out.append(f"Extended, it reaches the goal of {GOAL}× at about {needed:,.0f} records indexed.")
     return "\n".join(out) + "\n"

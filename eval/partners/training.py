@@ -69,23 +69,31 @@ def assign_folds(qids: list[str], folds: int = FOLDS, seed: int = SEED) -> dict[
     return {q: i % folds for i, q in enumerate(order)}
 
 
-def examples(engine: Engine, queries: dict[str, str], judged: Judged, ks: tuple[int, ...], folds: int = FOLDS,
-             progress: bool = False) -> dict[int, Examples]:
-    """Every training query's candidates and features for each number `k` of voting neighbours, the
-    documents of its whole fold held back. (Holding back only its own document would leak its donors:
-    each of them would be counted one document fewer than in every other query.)"""
-    searcher, settings = engine.searcher(), engine.settings
-    fold_of = assign_folds(list(queries), folds)
+def fold_members(fold_of: dict[str, int]) -> dict[int, list[str]]:
+    """The queries (and so the documents) of each fold."""
     members: dict[int, list[str]] = {}
     for qid, f in fold_of.items():
         members.setdefault(f, []).append(qid)
+    return members
+
+
+def examples(engine: Engine, queries: dict[str, str], judged: Judged, ks: tuple[int, ...], folds: int = FOLDS,
+             progress: bool = False, also_held: dict[int, list[str]] | None = None) -> dict[int, Examples]:
+    """Every training query's candidates and features for each number `k` of voting neighbours, the
+    documents of its whole fold held back, and those `also_held` names for that fold. (Holding back
+    only its own document would leak its donors: each of them would be counted one document fewer
+    than in every other query.)"""
+    searcher, settings = engine.searcher(), engine.settings
+    fold_of = assign_folds(list(queries), folds)
+    members = fold_members(fold_of)
+    extra = also_held or {}
     rows: dict[int, list[np.ndarray]] = {k: [] for k in ks}
     labels: dict[int, list[bool]] = {k: [] for k in ks}
     owner: dict[int, list[int]] = {k: [] for k in ks}
     names: dict[int, list[str]] = {k: [] for k in ks}
     qids = list(queries)
     for i, qid in enumerate(tqdm(qids, desc="Features of the training queries", disable=not progress)):
-        held = Filters(exclude_doc_ids=members[fold_of[qid]])
+        held = Filters(exclude_doc_ids=members[fold_of[qid]] + extra.get(fold_of[qid], []))
         passages = retrieve(searcher, queries[qid], settings.partner_passages, held)
         for k in ks:
             found = candidates(searcher, queries[qid], settings, k, held, passages=passages)
