@@ -13,6 +13,7 @@ from gfmd_search.config import Settings
 from ..report import table as markdown_table
 from .runner import Outcome
 from .scoring import save_runs
+from .training import FOLDS
 from .tuning import FIRST_GUESS, is_defaults, sensitivity
 
 COLUMNS = {"map": "MAP", "p@5": "P@5", "recall@10": "Recall@10"}
@@ -180,7 +181,7 @@ def ranker_report(table_rows: list[dict[str, Any]], ranker: Any, command: str) -
 def curve_report(rows: list[dict[str, Any]], ranker: Any, k_neighbours: int, command: str) -> str:
     """The Markdown report of a learning curve, with the ratio's trend per doubling of the records."""
     out = ["# Partner suggestion: learning curve", "", f"Command: `{command}`", "",
-           f"5-fold cross-validation over the train queries, the fold and a seeded share of the other records "
+           f"{FOLDS}-fold cross-validation over the train queries, the fold and a seeded share of the other records "
            f"held back; the ranker with the packaged ranker's settings ({ranker.about['features']}, "
            f"k = {ranker.neighbours}, {ranker.about['objective']}, C = {ranker.about['C']:g}), the baseline the "
            f"nearest-neighbour vote (k = {k_neighbours}).", "",
