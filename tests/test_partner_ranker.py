@@ -17,8 +17,8 @@ from gfmd_search.partners.explain import phrase
 from gfmd_search.partners.features import FEATURES, candidates
 from gfmd_search.partners.ranker import LinearRanker
 from gfmd_search.records import Filters
-from gfmd_search_eval.partners.records import iom_queries, record_document
 from gfmd_search_eval.partners.curve import held_samples, learning_curve
+from gfmd_search_eval.partners.records import iom_queries, record_document
 from gfmd_search_eval.partners.training import FOLDS, cross_validate, examples, train
 
 US, EU = "United States", "European Union (EU)"
