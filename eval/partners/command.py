@@ -7,11 +7,12 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from gfmd_search.app import Engine
 from gfmd_search.config import Settings
 from gfmd_search.partners import ModelChoice, choose_model
 
 from .curve import learning_curve
-from .records import iom_queries, load_records, record_document
+from .records import Judged, iom_queries, load_records, record_document
 from .report import curve_report, ranker_report, table, tuning_json, tuning_report, write_outputs
 from .runner import Outcome, cached_engine, evaluate_iom, evaluate_roundtables
 from .splits import ensure_split, split_files
@@ -83,43 +84,43 @@ def run(args: Any, settings: Settings) -> int:
 
 def _train_ranker(args: Any, settings: Settings, progress: bool) -> int:
     """Train the learned ranker on the --train records and save it to --train-ranker."""
-    if args.train is None:
-        raise ValueError("--train-ranker needs --train (the records to learn from)")
-    records = load_records(args.train)
-    engine = cached_engine("iom", [record_document(r) for r in records], settings, args.cache, progress)
-    queries, judged, _ = iom_queries(records)
+    engine, queries, judged = _training_queries(args, settings, progress, "--train-ranker")
     ranker, cv = train(engine, queries, judged, progress=progress)
     ranker.save(args.train_ranker)
-    text = ranker_report(cv, ranker, command_line(args))
-    print(text)
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "training.md").write_text(text)
-        (args.out / "cross-validation.json").write_text(json.dumps(cv, indent=1) + "\n")
-        print(f"wrote {args.out}/")
+    _report(args, ranker_report(cv, ranker, command_line(args)), "training.md", "cross-validation.json", cv)
     print(f"saved the ranker {ranker.version} to {args.train_ranker}")
     return 0
 
 
 def _learning_curve(args: Any, settings: Settings, progress: bool) -> int:
     """The learning curve of the packaged ranker's settings against the nearest-neighbour vote."""
-    if args.train is None:
-        raise ValueError("--learning-curve needs --train (the records to learn from)")
     choice = choose_model("ranker")
     if choice.ranker is None:
         raise ValueError(f"--learning-curve uses the packaged ranker's settings: {choice.problem}")
+    engine, queries, judged = _training_queries(args, settings, progress, "--learning-curve")
+    rows = learning_curve(engine, queries, judged, choice.ranker, args.neighbours, progress=progress)
+    _report(args, curve_report(rows, choice.ranker, args.neighbours, command_line(args)), "curve.md", "curve.json", rows)
+    return 0
+
+
+def _training_queries(args: Any, settings: Settings, progress: bool, flag: str) -> tuple[Engine, dict[str, str], Judged]:
+    """An engine over the --train records, and those records with a real donor as queries and judgments."""
+    if args.train is None:
+        raise ValueError(f"{flag} needs --train (the records to learn from)")
     records = load_records(args.train)
     engine = cached_engine("iom", [record_document(r) for r in records], settings, args.cache, progress)
     queries, judged, _ = iom_queries(records)
-    rows = learning_curve(engine, queries, judged, choice.ranker, args.neighbours, progress=progress)
-    text = curve_report(rows, choice.ranker, args.neighbours, command_line(args))
+    return engine, queries, judged
+
+
+def _report(args: Any, text: str, markdown: str, data_file: str, data: Any) -> None:
+    """Print a report; with --out, write it and its data (JSON) there."""
     print(text)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "curve.md").write_text(text)
-        (args.out / "curve.json").write_text(json.dumps(rows, indent=1) + "\n")
+        (args.out / markdown).write_text(text)
+        (args.out / data_file).write_text(json.dumps(data, indent=1) + "\n")
         print(f"wrote {args.out}/")
-    return 0
 
 
 def _print(title: str, outcome: Outcome) -> None:
